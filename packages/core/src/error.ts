@@ -1,0 +1,41 @@
+import { StatusCode, type StatusName, statusName } from './status';
+
+/** Options for {@link KvsError}. */
+export interface KvsErrorOptions {
+  /** The error that led to this one. */
+  cause?: unknown;
+  /** Byte offset in the input where a parse failed, when the error comes from a parser. */
+  offset?: number;
+}
+
+/**
+ * The one error type kvs-ts throws. `status` is a PIC-compatible status code (see
+ * {@link StatusCode}); `statusName` is its name, so logs read like AWS's SDKs.
+ */
+export class KvsError extends Error {
+  override readonly name = 'KvsError';
+  /** PIC-compatible status code. */
+  readonly status: number;
+  /** Byte offset in the parsed input, for parse errors. */
+  readonly offset: number | undefined;
+
+  constructor(status: number | StatusName, message: string, options: KvsErrorOptions = {}) {
+    const code = typeof status === 'string' ? StatusCode[status] : status;
+    const at = options.offset === undefined ? '' : ` (at byte ${options.offset})`;
+    super(`${statusName(code)}: ${message}${at}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = code;
+    this.offset = options.offset;
+  }
+
+  /** The PIC name of {@link status}. */
+  get statusName(): string {
+    return statusName(this.status);
+  }
+}
+
+/** Whether `e` is a {@link KvsError}, optionally with the given status. */
+export function isKvsError(e: unknown, status?: number | StatusName): e is KvsError {
+  if (!(e instanceof KvsError)) return false;
+  if (status === undefined) return true;
+  return e.status === (typeof status === 'string' ? StatusCode[status] : status);
+}

@@ -1,0 +1,21 @@
+/**
+ * @module @kvs-ts/core
+ * What every kvs-ts package shares: PIC-compatible status codes, the {@link KvsError} they
+ * travel in, frame and track types, and microsecond time helpers.
+ */
+
+export type { KvsErrorOptions } from './error';
+export { isKvsError, KvsError } from './error';
+export type { StatusName, StatusValue } from './status';
+export { isStatusCode, StatusCode, statusName } from './status';
+export {
+  DEFAULT_TIMECODE_SCALE_NS,
+  hundredsOfNanosToUs,
+  timecodeToUs,
+  US_PER_MS,
+  US_PER_SECOND,
+  usToHundredsOfNanos,
+  usToTimecode,
+} from './time';
+export type { AudioTrackInfo, Frame, TrackInfo, VideoTrackInfo } from './types';
+export { FrameFlags, TrackType } from './types';

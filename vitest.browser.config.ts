@@ -1,0 +1,34 @@
+// Every isomorphic test file (not *.node.test.ts) again, in headless Debian Chromium.
+import { playwright } from '@vitest/browser-playwright';
+import { defineConfig } from 'vitest/config';
+import { workspaceAlias } from './vitest.shared';
+
+export default defineConfig({
+  resolve: { alias: workspaceAlias },
+  test: {
+    name: 'browser',
+    include: ['packages/*/test/**/*.test.ts'],
+    exclude: ['**/*.node.test.ts', '**/node_modules/**'],
+    testTimeout: 60_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      screenshotFailures: false,
+      provider: playwright({
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+            '--disable-quic',
+          ],
+        },
+      }),
+      instances: [{ browser: 'chromium' }],
+    },
+  },
+});
