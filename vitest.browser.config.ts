@@ -1,7 +1,10 @@
 // Every isomorphic test file (not *.node.test.ts) again, in headless Debian Chromium.
+// Test vectors reach the browser through one custom command answered here, in Node
+// (see packages/test-support).
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-import { workspaceAlias } from './vitest.shared';
+import { COMMAND, serveCommand } from './packages/test-support/src/server.ts';
+import { workspaceAlias } from './vitest.shared.ts';
 
 export default defineConfig({
   resolve: { alias: workspaceAlias },
@@ -10,10 +13,12 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts'],
     exclude: ['**/*.node.test.ts', '**/node_modules/**'],
     testTimeout: 60_000,
+    hookTimeout: 60_000,
     browser: {
       enabled: true,
       headless: true,
       screenshotFailures: false,
+      commands: { [COMMAND]: (_ctx, op, root, name) => serveCommand(op, root, name) },
       provider: playwright({
         launchOptions: {
           executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
