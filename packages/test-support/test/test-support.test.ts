@@ -1,4 +1,10 @@
-import { listRepoVectors, listTestVectors, readTestVector, testVectorsAvailable } from '@kvs-ts/test-support';
+import {
+  listRepoVectors,
+  listTestVectors,
+  readRepoVector,
+  readTestVector,
+  testVectorsAvailable,
+} from '@kvs-ts/test-support';
 import { describe, expect, it } from 'vitest';
 
 const available = await testVectorsAvailable();
@@ -29,7 +35,22 @@ describe('names', () => {
 });
 
 describe('repository test-vectors/', () => {
-  it('is listable', async () => {
-    expect(Array.isArray(await listRepoVectors())).toBe(true);
+  it('lists the committed sample', async () => {
+    expect(await listRepoVectors()).toContain('h264-baseline-320x240-25fps.h264');
+  });
+
+  it('has frame indexes whose ranges tile each elementary stream', async () => {
+    for (const name of ['h264-baseline-320x240-25fps.h264', 'aac-lc-48khz-mono.aac']) {
+      const bytes = await readRepoVector(name);
+      const index = JSON.parse(new TextDecoder().decode(await readRepoVector(`${name}.json`))) as {
+        frames: { offset: number; size: number; key: boolean }[];
+      };
+      let end = 0;
+      for (const f of index.frames) {
+        expect(f.offset).toBe(end);
+        end = f.offset + f.size;
+      }
+      expect(end).toBe(bytes.length);
+    }
   });
 });
