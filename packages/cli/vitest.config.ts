@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { nodeConfig } from '../../vitest.shared';
+import { nodeConfig } from '../../vitest.shared.ts';
 
 export default defineConfig(nodeConfig());

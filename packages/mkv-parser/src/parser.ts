@@ -1,0 +1,601 @@
+// The MKV layer over the EBML tokenizer: it turns elements into segments, tracks, clusters,
+// frames and tags. Frames come out as views of the input and through one reused object, so a
+// steady stream of SimpleBlocks costs one subarray per frame and nothing else.
+
+import { KvsError } from '@kvs-ts/core';
+import {
+  EbmlReader,
+  Id,
+  readBigUint,
+  readDate,
+  readFloat,
+  readInt,
+  readString,
+  readUint,
+  readUtf8,
+  UNKNOWN_SIZE,
+  vintLength,
+} from '@kvs-ts/ebml';
+import type {
+  ClusterStart,
+  EbmlHeader,
+  MkvFrame,
+  MkvSimpleTag,
+  MkvTag,
+  MkvTrack,
+  SegmentInfo,
+  TrackTypeName,
+} from './types';
+
+/** What a {@link MkvParser} reports. Every callback is optional. */
+export interface MkvHandler {
+  ebmlHeader?(header: EbmlHeader): void;
+  /** A Segment starts; `unknownSize` for live (KVS, GetMedia) segments. */
+  segmentStart?(offset: number, unknownSize: boolean): void;
+  segmentEnd?(offset: number): void;
+  info?(info: SegmentInfo): void;
+  tracks?(tracks: MkvTrack[]): void;
+  clusterStart?(cluster: ClusterStart): void;
+  clusterEnd?(offset: number): void;
+  /** A frame; the object is reused for the next frame (its `data` view is not). */
+  frame?(frame: MkvFrame): void;
+  /** A Tags element with all its Tag children, in file order. */
+  tags?(tags: MkvTag[], offset: number): void;
+}
+
+/** Options of {@link MkvParser}. */
+export interface MkvParserOptions {
+  /**
+   * Most bytes the parser will hold for one element that spans chunks (default 64 MiB).
+   * Larger elements fail with STATUS_BUFFER_TOO_SMALL.
+   */
+  maxElementSize?: number;
+}
+
+/** Elements no MKV event needs: skipped without buffering. */
+const SKIPPED = [Id.SeekHead, Id.Cues, Id.Chapters, Id.Attachments, Id.Void, Id.CRC32, Id.EncryptedBlock, Id.Slices];
+
+const DEFAULT_TIMECODE_SCALE = 1_000_000;
+
+const TYPE_NAMES: Record<number, TrackTypeName> = {
+  1: 'video',
+  2: 'audio',
+  3: 'complex',
+  16: 'logo',
+  17: 'subtitle',
+  18: 'buttons',
+  32: 'control',
+  33: 'metadata',
+};
+
+/** Builds a track while its TrackEntry is open. */
+interface TrackDraft extends Partial<MkvTrack> {
+  video?: MkvTrack['video'];
+  audio?: MkvTrack['audio'];
+}
+
+/**
+ * Streaming Matroska parser. Push chunks of any size with {@link push} (events fire
+ * synchronously, in stream order) and call {@link end} when the input ends; or use
+ * {@link parseMkv} to iterate over a `ReadableStream`.
+ */
+export class MkvParser {
+  private readonly handler: MkvHandler;
+  private readonly reader: EbmlReader;
+
+  private header: EbmlHeader | undefined;
+  private info: SegmentInfo = { timecodeScale: DEFAULT_TIMECODE_SCALE };
+  private tracksList: MkvTrack[] = [];
+  private trackDraft: TrackDraft | undefined;
+  /** Lookup by track number for lace spacing; sparse. */
+  private trackByNumber: (MkvTrack | undefined)[] = [];
+  private clusterTimecode = 0;
+  private inCluster = false;
+
+  // BlockGroup under construction: the Block is held (as a view) until the group ends, since
+  // ReferenceBlock and BlockDuration usually follow it.
+  private groupBlock: Uint8Array | undefined;
+  private groupBlockOffset = 0;
+  private groupDuration: number | undefined;
+  private groupRefs: number[] = [];
+
+  // Tags under construction.
+  private tagList: MkvTag[] = [];
+  private tag: MkvTag | undefined;
+  private simpleTagStack: MkvSimpleTag[] = [];
+
+  /** Lace sizes of the current block (a block holds at most 256 frames). */
+  private readonly laceSizes = new Array<number>(256).fill(0);
+
+  /** The one frame object handed to `handler.frame`. */
+  private readonly frameObj: MkvFrame = {
+    trackNumber: 0,
+    timestampUs: 0,
+    relativeTimecode: 0,
+    keyFrame: false,
+    discardable: false,
+    invisible: false,
+    data: new Uint8Array(0),
+    laceIndex: 0,
+    laceCount: 1,
+    fromBlockGroup: false,
+    durationUs: undefined,
+    references: [],
+    offset: 0,
+  };
+
+  constructor(handler: MkvHandler, options: MkvParserOptions = {}) {
+    this.handler = handler;
+    this.reader = new EbmlReader(this, { maxElementSize: options.maxElementSize, skip: SKIPPED });
+  }
+
+  /** Absolute offset of the next byte expected. */
+  get position(): number {
+    return this.reader.position;
+  }
+
+  /** The tracks of the current segment. */
+  get tracks(): readonly MkvTrack[] {
+    return this.tracksList;
+  }
+
+  /** Feeds the next chunk. Throws KvsError (with the byte offset) on malformed input. */
+  push(chunk: Uint8Array): void {
+    this.reader.push(chunk);
+  }
+
+  /** Ends the input; throws STATUS_UNEXPECTED_EOF if it stopped inside an element. */
+  end(): void {
+    this.reader.end();
+  }
+
+  // ---- EbmlHandler (called by the reader) ----
+
+  /** @internal */
+  onMasterStart(id: number, size: number, headerOffset: number): boolean {
+    switch (id) {
+      case Id.Cluster:
+        this.inCluster = true;
+        this.clusterTimecode = 0;
+        this.clusterOffset = headerOffset;
+        this.clusterUnknown = size === UNKNOWN_SIZE;
+        this.clusterAnnounced = false;
+        return true;
+      case Id.BlockGroup:
+        this.groupBlock = undefined;
+        this.groupDuration = undefined;
+        this.groupRefs = [];
+        return true;
+      case Id.Segment:
+        this.info = { timecodeScale: DEFAULT_TIMECODE_SCALE };
+        this.tracksList = [];
+        this.trackByNumber = [];
+        this.handler.segmentStart?.(headerOffset, size === UNKNOWN_SIZE);
+        return true;
+      case Id.EBML:
+        this.header = {
+          version: 1,
+          readVersion: 1,
+          maxIdLength: 4,
+          maxSizeLength: 8,
+          docType: 'matroska',
+          docTypeVersion: 1,
+          docTypeReadVersion: 1,
+          offset: headerOffset,
+        };
+        return true;
+      case Id.TrackEntry:
+        this.trackDraft = {};
+        return true;
+      case Id.Video:
+        if (this.trackDraft) this.trackDraft.video = { pixelWidth: 0, pixelHeight: 0 };
+        return true;
+      case Id.Audio:
+        if (this.trackDraft) this.trackDraft.audio = { samplingFrequency: 8000, channels: 1 };
+        return true;
+      case Id.Tags:
+        this.tagList = [];
+        return true;
+      case Id.Tag:
+        this.tag = { targets: { trackUids: [], editionUids: [], chapterUids: [], attachmentUids: [] }, simpleTags: [] };
+        return true;
+      case Id.SimpleTag: {
+        const st: MkvSimpleTag = { name: '', children: [] };
+        const parent = this.simpleTagStack[this.simpleTagStack.length - 1];
+        if (parent) parent.children.push(st);
+        else this.tag?.simpleTags.push(st);
+        this.simpleTagStack.push(st);
+        return true;
+      }
+      default:
+        return true;
+    }
+  }
+
+  private clusterOffset = 0;
+  private clusterUnknown = false;
+  /** Cluster start is announced once its Timestamp is known (or at its first block). */
+  private clusterAnnounced = false;
+
+  /** @internal */
+  onMasterEnd(id: number, endOffset: number): void {
+    switch (id) {
+      case Id.BlockGroup:
+        this.endBlockGroup();
+        return;
+      case Id.Cluster:
+        this.announceCluster();
+        this.inCluster = false;
+        this.handler.clusterEnd?.(endOffset);
+        return;
+      case Id.Segment:
+        this.handler.segmentEnd?.(endOffset);
+        return;
+      case Id.EBML: {
+        const h = this.header!;
+        if (h.maxIdLength > 4 || h.maxSizeLength > 8) {
+          throw new KvsError(
+            'STATUS_NOT_IMPLEMENTED',
+            `EBMLMaxIDLength ${h.maxIdLength} / EBMLMaxSizeLength ${h.maxSizeLength} not supported`,
+            {
+              offset: h.offset,
+            },
+          );
+        }
+        this.handler.ebmlHeader?.(h);
+        return;
+      }
+      case Id.Info:
+        this.handler.info?.(this.info);
+        return;
+      case Id.TrackEntry:
+        this.endTrackEntry();
+        return;
+      case Id.Tracks:
+        this.handler.tracks?.(this.tracksList);
+        return;
+      case Id.SimpleTag:
+        this.simpleTagStack.pop();
+        return;
+      case Id.Tag:
+        if (this.tag) this.tagList.push(this.tag);
+        this.tag = undefined;
+        this.simpleTagStack.length = 0;
+        return;
+      case Id.Tags:
+        this.handler.tags?.(this.tagList, endOffset);
+        this.tagList = [];
+        return;
+    }
+  }
+
+  /** @internal */
+  onLeaf(id: number, data: Uint8Array, dataOffset: number): void {
+    // SimpleBlock first: it is nearly every element of a live stream.
+    if (id === Id.SimpleBlock) {
+      this.block(data, dataOffset, false);
+      return;
+    }
+    switch (id) {
+      case Id.Timestamp:
+        this.clusterTimecode = readUint(data);
+        this.announceCluster();
+        return;
+      case Id.Block:
+        this.groupBlock = data;
+        this.groupBlockOffset = dataOffset;
+        return;
+      case Id.BlockDuration:
+        this.groupDuration = readUint(data);
+        return;
+      case Id.ReferenceBlock:
+        this.groupRefs.push(readInt(data));
+        return;
+    }
+    if (this.trackDraft !== undefined) this.trackLeaf(id, data);
+    else if (this.simpleTagStack.length > 0 || this.tag !== undefined) this.tagLeaf(id, data);
+    else this.otherLeaf(id, data);
+  }
+
+  private announceCluster(): void {
+    if (this.clusterAnnounced || !this.inCluster) return;
+    this.clusterAnnounced = true;
+    this.handler.clusterStart?.({
+      timecode: this.clusterTimecode,
+      timestampUs: this.clusterTimecode * (this.info.timecodeScale / 1000),
+      offset: this.clusterOffset,
+      unknownSize: this.clusterUnknown,
+    });
+  }
+
+  private otherLeaf(id: number, data: Uint8Array): void {
+    const h = this.header;
+    switch (id) {
+      case Id.EBMLVersion:
+        if (h) h.version = readUint(data);
+        return;
+      case Id.EBMLReadVersion:
+        if (h) h.readVersion = readUint(data);
+        return;
+      case Id.EBMLMaxIDLength:
+        if (h) h.maxIdLength = readUint(data);
+        return;
+      case Id.EBMLMaxSizeLength:
+        if (h) h.maxSizeLength = readUint(data);
+        return;
+      case Id.DocType:
+        if (h) h.docType = readString(data);
+        return;
+      case Id.DocTypeVersion:
+        if (h) h.docTypeVersion = readUint(data);
+        return;
+      case Id.DocTypeReadVersion:
+        if (h) h.docTypeReadVersion = readUint(data);
+        return;
+      case Id.TimestampScale: {
+        const scale = readUint(data);
+        if (scale === 0) throw new KvsError('STATUS_MKV_INVALID_TIMECODE_SCALE', 'TimestampScale of 0');
+        this.info.timecodeScale = scale;
+        return;
+      }
+      case Id.Duration:
+        this.info.durationUs = readFloat(data) * (this.info.timecodeScale / 1000);
+        return;
+      case Id.SegmentUUID:
+        this.info.segmentUid = data;
+        return;
+      case Id.Title:
+        this.info.title = readUtf8(data);
+        return;
+      case Id.MuxingApp:
+        this.info.muxingApp = readUtf8(data);
+        return;
+      case Id.WritingApp:
+        this.info.writingApp = readUtf8(data);
+        return;
+      case Id.DateUTC:
+        this.info.dateUtc = readDate(data);
+        return;
+    }
+  }
+
+  private trackLeaf(id: number, data: Uint8Array): void {
+    const t = this.trackDraft!;
+    switch (id) {
+      case Id.TrackNumber:
+        t.number = readUint(data);
+        return;
+      case Id.TrackUID:
+        t.uid = readBigUint(data);
+        return;
+      case Id.TrackType:
+        t.type = readUint(data);
+        return;
+      case Id.CodecID:
+        t.codecId = readString(data);
+        return;
+      case Id.CodecPrivate:
+        t.codecPrivate = data;
+        return;
+      case Id.CodecName:
+        t.codecName = readUtf8(data);
+        return;
+      case Id.Name:
+        t.name = readUtf8(data);
+        return;
+      case Id.Language:
+        t.language = readString(data);
+        return;
+      case Id.DefaultDuration:
+        t.defaultDurationNs = readUint(data);
+        return;
+      case Id.CodecDelay:
+        t.codecDelayNs = readUint(data);
+        return;
+      case Id.SeekPreRoll:
+        t.seekPreRollNs = readUint(data);
+        return;
+      case Id.PixelWidth:
+        if (t.video) t.video.pixelWidth = readUint(data);
+        return;
+      case Id.PixelHeight:
+        if (t.video) t.video.pixelHeight = readUint(data);
+        return;
+      case Id.DisplayWidth:
+        if (t.video) t.video.displayWidth = readUint(data);
+        return;
+      case Id.DisplayHeight:
+        if (t.video) t.video.displayHeight = readUint(data);
+        return;
+      case Id.SamplingFrequency:
+        if (t.audio) t.audio.samplingFrequency = readFloat(data);
+        return;
+      case Id.OutputSamplingFrequency:
+        if (t.audio) t.audio.outputSamplingFrequency = readFloat(data);
+        return;
+      case Id.Channels:
+        if (t.audio) t.audio.channels = readUint(data);
+        return;
+      case Id.BitDepth:
+        if (t.audio) t.audio.bitDepth = readUint(data);
+        return;
+    }
+  }
+
+  private endTrackEntry(): void {
+    const t = this.trackDraft!;
+    this.trackDraft = undefined;
+    if (t.number === undefined || t.number === 0) {
+      throw new KvsError('STATUS_TRACK_INFO_MISSING', 'TrackEntry without a TrackNumber', {
+        offset: this.reader.position,
+      });
+    }
+    const type = t.type ?? 0;
+    const track: MkvTrack = {
+      ...t,
+      number: t.number,
+      type,
+      typeName: TYPE_NAMES[type] ?? 'unknown',
+      codecId: t.codecId ?? '',
+    };
+    this.tracksList.push(track);
+    this.trackByNumber[t.number] = track;
+  }
+
+  private tagLeaf(id: number, data: Uint8Array): void {
+    const st = this.simpleTagStack[this.simpleTagStack.length - 1];
+    const targets = this.tag?.targets;
+    switch (id) {
+      case Id.TagName:
+        if (st) st.name = readUtf8(data);
+        return;
+      case Id.TagString:
+        if (st) st.value = readUtf8(data);
+        return;
+      case Id.TagBinary:
+        if (st) st.binary = data;
+        return;
+      case Id.TagLanguage:
+        if (st) st.language = readString(data);
+        return;
+      case Id.TagDefault:
+        if (st) st.isDefault = readUint(data) !== 0;
+        return;
+      case Id.TargetTypeValue:
+        if (targets) targets.typeValue = readUint(data);
+        return;
+      case Id.TargetType:
+        if (targets) targets.type = readString(data);
+        return;
+      case Id.TagTrackUID:
+        targets?.trackUids.push(readBigUint(data));
+        return;
+      case Id.TagEditionUID:
+        targets?.editionUids.push(readBigUint(data));
+        return;
+      case Id.TagChapterUID:
+        targets?.chapterUids.push(readBigUint(data));
+        return;
+      case Id.TagAttachmentUID:
+        targets?.attachmentUids.push(readBigUint(data));
+        return;
+    }
+  }
+
+  private endBlockGroup(): void {
+    const block = this.groupBlock;
+    if (block === undefined) return; // a BlockGroup without Block carries no frame
+    this.groupBlock = undefined;
+    this.block(block, this.groupBlockOffset, true);
+  }
+
+  /** Parses a SimpleBlock or Block payload and emits its frame(s). */
+  private block(data: Uint8Array, offset: number, fromGroup: boolean): void {
+    const len = data.length;
+    const tl = len > 0 ? vintLength(data[0]) : 0;
+    if (tl === 0 || tl + 3 > len) {
+      throw new KvsError('STATUS_FORMAT_ERROR', `malformed ${fromGroup ? 'Block' : 'SimpleBlock'} header`, { offset });
+    }
+    let track = data[0] & (0xff >> tl);
+    for (let i = 1; i < tl; i++) track = track * 256 + data[i];
+    const tcHi = data[tl];
+    const relative = ((tcHi & 0x80 ? tcHi - 256 : tcHi) << 8) | data[tl + 1];
+    const flags = data[tl + 2];
+    this.announceCluster();
+    // µs per tick: an integer for the usual scales (1 ms → 1000), which keeps epoch-based
+    // KVS timestamps (~1.7e15 µs) exact, where ticks × ns would pass 2^53 first.
+    const usPerTick = this.info.timecodeScale / 1000;
+    const f = this.frameObj;
+    f.trackNumber = track;
+    f.relativeTimecode = relative;
+    f.timestampUs = (this.clusterTimecode + relative) * usPerTick;
+    f.invisible = (flags & 0x08) !== 0;
+    f.fromBlockGroup = fromGroup;
+    if (fromGroup) {
+      f.keyFrame = this.groupRefs.length === 0;
+      f.discardable = false;
+      f.durationUs = this.groupDuration === undefined ? undefined : this.groupDuration * usPerTick;
+      f.references = this.groupRefs;
+    } else {
+      f.keyFrame = (flags & 0x80) !== 0;
+      f.discardable = (flags & 0x01) !== 0;
+      f.durationUs = undefined;
+      f.references = NO_REFS;
+    }
+    const start = tl + 3;
+    const lacing = (flags >> 1) & 3;
+    if (lacing === 0) {
+      f.data = data.subarray(start);
+      f.offset = offset + start;
+      f.laceIndex = 0;
+      f.laceCount = 1;
+      this.handler.frame?.(f);
+      return;
+    }
+    this.laced(data, offset, start, lacing, track);
+  }
+
+  /** Expands Xiph (1), fixed-size (2) and EBML (3) lacing. */
+  private laced(data: Uint8Array, offset: number, start: number, lacing: number, track: number): void {
+    const len = data.length;
+    const bad = (why: string): never => {
+      throw new KvsError('STATUS_FORMAT_ERROR', `bad lacing: ${why}`, { offset: offset + start });
+    };
+    if (start >= len) bad('no frame count');
+    const count = data[start] + 1;
+    let pos = start + 1;
+    const sizes = this.laceSizes;
+    if (lacing === 2) {
+      const total = len - pos;
+      if (total % count !== 0) bad(`${total} bytes do not split into ${count} equal frames`);
+      sizes.fill(total / count, 0, count);
+    } else if (lacing === 1) {
+      let sum = 0;
+      for (let i = 0; i < count - 1; i++) {
+        let size = 0;
+        let b: number;
+        do {
+          if (pos >= len) bad('Xiph sizes run past the block');
+          b = data[pos++];
+          size += b;
+        } while (b === 255);
+        sizes[i] = size;
+        sum += size;
+      }
+      sizes[count - 1] = len - pos - sum;
+    } else {
+      let sum = 0;
+      let prev = 0;
+      for (let i = 0; i < count - 1; i++) {
+        if (pos >= len) bad('EBML sizes run past the block');
+        const vl = vintLength(data[pos]);
+        if (vl === 0 || pos + vl > len) bad('invalid EBML lace size');
+        let v = data[pos] & (0xff >> vl);
+        for (let k = 1; k < vl; k++) v = v * 256 + data[pos + k];
+        pos += vl;
+        // The first size is unsigned; the rest are signed differences (bias 2^(7·len−1) − 1).
+        const size = i === 0 ? v : prev + (v - (2 ** (7 * vl - 1) - 1));
+        if (size < 0) bad('negative EBML lace size');
+        sizes[i] = size;
+        prev = size;
+        sum += size;
+      }
+      sizes[count - 1] = len - pos - sum;
+    }
+    if (sizes[count - 1] < 0) bad('lace sizes exceed the block');
+    const f = this.frameObj;
+    const base = f.timestampUs;
+    const stepNs = this.trackByNumber[track]?.defaultDurationNs ?? 0;
+    f.laceCount = count;
+    for (let i = 0; i < count; i++) {
+      f.data = data.subarray(pos, pos + sizes[i]);
+      f.offset = offset + pos;
+      f.laceIndex = i;
+      f.timestampUs = base + (i * stepNs) / 1000;
+      pos += sizes[i];
+      this.handler.frame?.(f);
+    }
+  }
+}
+
+const NO_REFS: readonly number[] = Object.freeze([]);

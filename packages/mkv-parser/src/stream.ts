@@ -1,0 +1,67 @@
+// The async form: iterate over MKV events from a ReadableStream (fetch bodies, GetMedia) or
+// any (async) iterable of chunks. Events are plain objects the caller may keep.
+
+import { MkvParser, type MkvParserOptions } from './parser';
+import type { ClusterStart, EbmlHeader, MkvFrame, MkvTag, MkvTrack, SegmentInfo } from './types';
+
+/** One parse event, as yielded by {@link parseMkv}. */
+export type MkvEvent =
+  | { type: 'ebmlHeader'; header: EbmlHeader }
+  | { type: 'segmentStart'; offset: number; unknownSize: boolean }
+  | { type: 'segmentEnd'; offset: number }
+  | { type: 'info'; info: SegmentInfo }
+  | { type: 'tracks'; tracks: MkvTrack[] }
+  | { type: 'clusterStart'; cluster: ClusterStart }
+  | { type: 'clusterEnd'; offset: number }
+  | { type: 'frame'; frame: MkvFrame }
+  | { type: 'tags'; tags: MkvTag[]; offset: number };
+
+/** A source of MKV bytes. */
+export type MkvSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/**
+ * Parses an MKV byte stream and yields its events in order. Frames are copies of the frame
+ * record (their `data` is still a view of the input, not a copy of the bytes). Throws a
+ * KvsError on malformed or truncated input.
+ */
+export async function* parseMkv(source: MkvSource, options: MkvParserOptions = {}): AsyncGenerator<MkvEvent> {
+  const queue: MkvEvent[] = [];
+  const parser = new MkvParser(
+    {
+      ebmlHeader: (header) => queue.push({ type: 'ebmlHeader', header }),
+      segmentStart: (offset, unknownSize) => queue.push({ type: 'segmentStart', offset, unknownSize }),
+      segmentEnd: (offset) => queue.push({ type: 'segmentEnd', offset }),
+      info: (info) => queue.push({ type: 'info', info }),
+      tracks: (tracks) => queue.push({ type: 'tracks', tracks }),
+      clusterStart: (cluster) => queue.push({ type: 'clusterStart', cluster }),
+      clusterEnd: (offset) => queue.push({ type: 'clusterEnd', offset }),
+      frame: (frame) => queue.push({ type: 'frame', frame: { ...frame } }),
+      tags: (tags, offset) => queue.push({ type: 'tags', tags, offset }),
+    },
+    options,
+  );
+  for await (const chunk of chunks(source)) {
+    parser.push(chunk);
+    // Yield what this chunk produced before reading more.
+    for (let i = 0; i < queue.length; i++) yield queue[i];
+    queue.length = 0;
+  }
+  parser.end();
+  yield* queue;
+}
+
+async function* chunks(source: MkvSource): AsyncIterable<Uint8Array> {
+  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
+    const reader = (source as ReadableStream<Uint8Array>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  yield* source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+}
