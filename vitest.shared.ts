@@ -18,6 +18,8 @@ export function nodeConfig(): ViteUserConfig {
       name: 'node',
       include: ['test/**/*.test.ts'],
       environment: 'node',
+      // Scaffolded packages have no tests yet; an empty package is not a failure.
+      passWithNoTests: true,
       testTimeout: 60_000,
       hookTimeout: 60_000,
     },
