@@ -18,8 +18,10 @@ export interface EbmlHandler {
   onMasterEnd(id: number, endOffset: number): void;
   /**
    * A leaf element's whole payload. `data` is a view of the pushed chunk when the payload
-   * lay in one chunk, else a fresh array holding exactly the payload; either way it stays
-   * valid after the call (the reader never writes to it again).
+   * lay in one chunk, else a view of reader-owned memory holding exactly the payload (carved
+   * from 1 MiB slabs for payloads up to 256 KiB); either way it stays valid after the call,
+   * since the reader never writes to it again. Holding a view keeps its slab alive: copy
+   * small payloads you keep for long.
    */
   onLeaf(id: number, data: Uint8Array, dataOffset: number): void;
 }
@@ -47,6 +49,9 @@ const enum State {
 }
 
 const DEFAULT_MAX_ELEMENT = 64 * 1024 * 1024;
+/** Size of the slabs that straddling payloads are carved from. */
+const SLAB_SIZE = 1 << 20;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Streaming EBML tokenizer. Push chunks with {@link push}; call {@link end} at the end of the
@@ -78,9 +83,12 @@ export class EbmlReader {
 
   // Payload being assembled across chunks.
   private collectId = 0;
-  private collectBuf: Uint8Array = new Uint8Array(0);
+  private collectBuf: Uint8Array = EMPTY;
   private collectPos = 0;
   private collectDataOffset = 0;
+
+  private slab: Uint8Array = EMPTY;
+  private slabPos = 0;
 
   // Bytes left to skip.
   private skipLeft = 0;
@@ -163,7 +171,7 @@ export class EbmlReader {
         if (this.collectPos < this.collectBuf.length) return;
         this.state = State.Header;
         const data = this.collectBuf;
-        this.collectBuf = new Uint8Array(0);
+        this.collectBuf = EMPTY;
         this.deliver(this.collectId, data, this.collectDataOffset);
         this.closeSizedMasters();
         continue;
@@ -313,13 +321,30 @@ export class EbmlReader {
       );
     }
     this.collectId = id;
-    this.collectBuf = new Uint8Array(size);
+    this.collectBuf = this.carve(size);
     this.collectBuf.set(chunk.subarray(pos), 0);
     this.collectPos = avail;
     this.collectDataOffset = dataOffset;
     this.offset += avail;
     this.state = State.Collect;
     return chunk.length;
+  }
+
+  /**
+   * Memory for a payload that spans chunks. Small and medium payloads are carved from a shared
+   * slab, so that a stream of frames straddling chunk boundaries costs one allocation per
+   * slab, not per frame; each carved view is written once and never reused, so views handed
+   * out stay valid (the slab lives as long as any of them).
+   */
+  private carve(size: number): Uint8Array {
+    if (size > SLAB_SIZE / 4) return new Uint8Array(size);
+    if (this.slabPos + size > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_SIZE);
+      this.slabPos = 0;
+    }
+    const view = this.slab.subarray(this.slabPos, this.slabPos + size);
+    this.slabPos += size;
+    return view;
   }
 
   private beginSkip(size: number, chunk: Uint8Array, pos: number): number {
