@@ -6,6 +6,16 @@
 
 export type { KvsErrorOptions } from './error';
 export { isKvsError, KvsError } from './error';
+export {
+  ackErrorStatus,
+  isHostAliveResult,
+  isKnownAckErrorId,
+  isRecoverableStatus,
+  isRetriableResult,
+  isRetriableStatus,
+  ServiceCallResult,
+  serviceCallResultStatus,
+} from './service-call';
 export type { StatusName, StatusValue } from './status';
 export { isStatusCode, StatusCode, statusName } from './status';
 export {
