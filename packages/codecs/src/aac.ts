@@ -72,11 +72,15 @@ export interface AudioSpecificConfigInit {
   samplingFrequency: number;
   /** 0–7 or 11–14 (1–6 = that many channels, 7 = 7.1). */
   channelConfiguration: number;
+  /** For SBR/PS (objectType 5/29): output frequency of the SBR extension; default 2 × samplingFrequency. */
+  extensionSamplingFrequency?: number;
+  /** For SBR/PS: the core object type; default 2 (AAC-LC). */
+  coreObjectType?: number;
 }
 
 /**
- * Builds an AudioSpecificConfig (2 bytes for common configs; longer with an escaped object type
- * or explicit frequency), with a zeroed GASpecificConfig (frameLengthFlag, dependsOnCoreCoder,
+ * Builds an AudioSpecificConfig (2 bytes for common configs; longer with an escaped object type,
+ * an explicit frequency or the SBR/PS extension fields), with a zeroed GASpecificConfig (frameLengthFlag, dependsOnCoreCoder,
  * extensionFlag) as PIC writes. Throws STATUS_MKV_INVALID_AAC_CPD for a bad object type,
  * …_SAMPLING_FREQUENCY_INDEX for a frequency outside 1…2^24−1, …_CHANNEL_CONFIG for a reserved
  * channel configuration.
@@ -93,14 +97,24 @@ export function buildAudioSpecificConfig(init: AudioSpecificConfigInit): Uint8Ar
   if (!isValidChannelConfiguration(channelConfiguration)) {
     throw new KvsError(CHANNEL_STATUS, `channel configuration ${channelConfiguration} is reserved`);
   }
-  const index = AAC_SAMPLING_FREQUENCIES.indexOf(samplingFrequency);
   // Bit fields, most significant first: [value, width].
   const fields: [number, number][] = [];
-  if (objectType >= 31) fields.push([31, 5], [objectType - 32, 6]);
-  else fields.push([objectType, 5]);
-  if (index >= 0) fields.push([index, 4]);
-  else fields.push([15, 4], [samplingFrequency, 24]);
-  fields.push([channelConfiguration, 4], [0, 3]);
+  pushObjectType(fields, objectType);
+  pushFrequency(fields, samplingFrequency);
+  fields.push([channelConfiguration, 4]);
+  if (objectType === AacObjectType.SBR || objectType === AacObjectType.PS) {
+    const ext = init.extensionSamplingFrequency ?? 2 * samplingFrequency;
+    const core = init.coreObjectType ?? AacObjectType.AAC_LC;
+    if (!Number.isInteger(ext) || ext < 1 || ext > 0xffffff) {
+      throw new KvsError(FREQ_STATUS, `extension sampling frequency ${ext} cannot be coded`);
+    }
+    if (!Number.isInteger(core) || core < 1 || core > 95 || core === 31) {
+      throw new KvsError(ASC_STATUS, `core audio object type ${core} not in 1…30, 32…95`);
+    }
+    pushFrequency(fields, ext);
+    pushObjectType(fields, core);
+  }
+  fields.push([0, 3]);
   let bits = 0;
   for (const [, w] of fields) bits += w;
   const out = new Uint8Array(Math.ceil(bits / 8));
@@ -112,6 +126,17 @@ export function buildAudioSpecificConfig(init: AudioSpecificConfigInit): Uint8Ar
     }
   }
   return out;
+}
+
+function pushObjectType(fields: [number, number][], objectType: number): void {
+  if (objectType >= 31) fields.push([31, 5], [objectType - 32, 6]);
+  else fields.push([objectType, 5]);
+}
+
+function pushFrequency(fields: [number, number][], hz: number): void {
+  const index = AAC_SAMPLING_FREQUENCIES.indexOf(hz);
+  if (index >= 0) fields.push([index, 4]);
+  else fields.push([15, 4], [hz, 24]);
 }
 
 function readObjectType(r: BitReader): number {

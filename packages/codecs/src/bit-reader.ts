@@ -105,7 +105,8 @@ export class BitReader {
   /** Signed exp-Golomb (`se(v)`). */
   se(): number {
     const k = this.ue();
-    return k & 1 ? (k + 1) / 2 : -(k / 2);
+    if (k & 1) return (k + 1) / 2;
+    return k === 0 ? 0 : -k / 2; // not -0
   }
 
   /**
