@@ -74,6 +74,10 @@ export class ContentView {
 
   private tailIndex = 0;
   private currentIndex = 0;
+  /** Newest index whose PTS is below its predecessor's (B-frames); PTS ascend from here on. */
+  private ptsDropAt = -1;
+  /** Longest item duration seen, bounding how far back a timestamp search must look. */
+  private maxDuration = 0;
   private headIndex = 0;
   private pinned = -1;
   private overallBytes = 0;
@@ -602,36 +606,43 @@ export class ContentView {
 
   /**
    * PIC `contentViewGetItemWithTimestamp`: the item whose [ts, ts + duration] contains `timestamp`
-   * (by PTS with `byPts`, as for ACKs; else by DTS), or -1. Binary search; when several items
-   * match the one starting latest wins (so a timestamp on a boundary maps to the item it starts).
-   * Unlike PIC, a miss returns -1 instead of a neighbour, and PTS out of decode order (B-frames) is
-   * handled by a linear fallback.
+   * (by PTS with `byPts`, as for ACKs; else by DTS), or -1 — first requiring
+   * {@link timestampInRange}, as PIC does. When several items contain it the newest wins, so a
+   * timestamp on a boundary maps to the item it starts. Binary search while the keys are in order
+   * (DTS always; PTS unless B-frames reorder them in the window, then a scan from the head).
+   * Unlike PIC, a miss returns -1 rather than a neighbouring item.
    */
   findItemByTimestamp(timestamp: number, byPts = true): number {
     if (!this.timestampInRange(timestamp, byPts)) return -1;
     const keys = byPts ? this.ptsOf : this.dtsOf;
+    const durations = this.durationOf;
     const cap = this.itemCount;
-    let lo = this.tailIndex;
-    let hi = this.headIndex - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (keys[mid % cap] <= timestamp) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
+    const tail = this.tailIndex;
+    let from = this.headIndex - 1;
+    let floor = -Infinity;
+    if (!byPts || this.ptsDropAt <= tail) {
+      // Keys ascend: start at the last item not after `timestamp`; nothing older than
+      // `timestamp - maxDuration` can reach it.
+      let lo = tail;
+      let hi = from;
+      from = -1;
+      while (lo <= hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (keys[mid % cap] <= timestamp) {
+          from = mid;
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
       }
+      floor = timestamp - this.maxDuration;
     }
-    if (found !== -1 && timestamp <= keys[found % cap] + this.durationOf[found % cap]) return found;
-    let best = -1;
-    for (let i = this.tailIndex; i < this.headIndex; i++) {
+    for (let i = from; i >= tail; i--) {
       const key = keys[i % cap];
-      if (key <= timestamp && timestamp <= key + this.durationOf[i % cap] && (best === -1 || key >= keys[best % cap])) {
-        best = i;
-      }
+      if (key <= timestamp && timestamp <= key + durations[i % cap]) return i;
+      if (key < floor) break;
     }
-    return best;
+    return -1;
   }
 
   /**
@@ -833,6 +844,10 @@ export class ContentView {
       throw new KvsError('STATUS_INTERNAL_ERROR', 'view still full after eviction');
     }
     const s = this.headIndex % this.itemCount;
+    if (this.headIndex > this.tailIndex && this.resPts < this.ptsOf[(this.headIndex - 1) % this.itemCount]) {
+      this.ptsDropAt = this.headIndex;
+    }
+    if (this.resDuration > this.maxDuration) this.maxDuration = this.resDuration;
     this.dtsOf[s] = this.resDts;
     this.ptsOf[s] = this.resPts;
     this.durationOf[s] = this.resDuration;
