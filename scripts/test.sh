@@ -47,8 +47,10 @@ vitest_counts() {
     END { printf "%d passed, %d failed, %d skipped", p, f, s }'
 }
 
+setup_start=$SECONDS
 bootstrap_tools
 bootstrap_pnpm_install || { echo "test.sh: install failed, nothing was tested"; exit 1; }
+summary+=("$(printf '%-8s %-18s %4ss' setup ok $((SECONDS - setup_start)))")
 
 # A scaffolded package without sources yet has nothing to build, check or test: while there is one,
 # run only the packages that have sources (an exclusion filter would still pull the scaffold's build in
