@@ -8,12 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { KvsTagName, MkvWriter, type MkvWriterOptions, type WriterTrackInfo } from '../src/index';
 import { concat, hex, type WalkedItem, walk } from './walk';
 
-type Op =
-  | { op: 'frame'; track: number; dt: number; key: boolean; disc: boolean; invis: boolean; data: Uint8Array }
-  | { op: 'meta'; name: string; value: string; persistent: boolean }
-  | { op: 'eofr' }
-  | { op: 'bad'; kind: number };
-
 const trackArb = fc.record({
   kind: fc.constantFrom('video', 'audio', 'opaque'),
   name: fc.option(fc.string({ maxLength: 32, unit: fc.constantFrom(...'abcdefgh_ 12') }), { nil: undefined }),
@@ -316,7 +310,7 @@ function run(s: Scenario): void {
           b: { track: it.track, flags: it.flags, data: hex(it.data), tick: BigInt(it.timecode) + start },
         };
       }
-      case 'tags':
+      default:
         expect(it.level).toBe(1);
         expect(it.tags.length).toBe(1);
         return { kind: 'tags', simple: it.tags[0].simple.map((x) => [x.name, x.value]) };
