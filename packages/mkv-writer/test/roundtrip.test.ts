@@ -55,7 +55,7 @@ const scenarioArb = fc.record({
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
 const CODEC: Record<string, string> = { video: 'V_MS/VFW/FOURCC', audio: 'A_OPUS', opaque: 'S_KLV' };
-const TYPE: Record<string, number> = { video: TrackType.VIDEO, audio: TrackType.AUDIO, opaque: TrackType.COMPLEX };
+const TYPE: Record<string, TrackType> = { video: TrackType.VIDEO, audio: TrackType.AUDIO, opaque: TrackType.COMPLEX };
 
 function options(s: Scenario): MkvWriterOptions {
   const tracks: WriterTrackInfo[] = s.tracks.map((t, i) => ({
