@@ -18,12 +18,22 @@ export const MIN_H265_ANNEXB_CPD_SIZE = 15;
 
 const CPD_ANNEXB_STATUS: StatusName = 'STATUS_MKV_INVALID_ANNEXB_NALU_IN_CPD';
 
+/** Options for building a CPD record from NAL units. */
+export interface CpdOptions extends BuildHvcCOptions {
+  /**
+   * H.265: also carry prefix SEI NAL units into the hvcC (as FFmpeg does with x265's info SEI).
+   * Default false, as PIC: SEI stays in the frames.
+   */
+  includeSei?: boolean;
+}
+
 /** Parameter sets found in a run of NAL units. */
 interface ParameterSets {
   vps: Uint8Array[];
   sps: Uint8Array[];
   pps: Uint8Array[];
   spsExt: Uint8Array[];
+  sei: Uint8Array[];
 }
 
 function addUnique(list: Uint8Array[], nalu: Uint8Array): void {
@@ -47,16 +57,18 @@ function collect(codec: NalCodec, sets: ParameterSets, nalu: Uint8Array): void {
     if (t === H265NalType.VPS) addUnique(sets.vps, nalu);
     else if (t === H265NalType.SPS) addUnique(sets.sps, nalu);
     else if (t === H265NalType.PPS) addUnique(sets.pps, nalu);
+    else if (t === H265NalType.PREFIX_SEI) addUnique(sets.sei, nalu);
   }
 }
 
-function buildRecord(codec: NalCodec, sets: ParameterSets, options?: BuildHvcCOptions): Uint8Array {
+function buildRecord(codec: NalCodec, sets: ParameterSets, options: CpdOptions = {}): Uint8Array {
   if (codec === 'h264') return buildAvcC(sets.sps, sets.pps, sets.spsExt);
   if (sets.sps.length === 0)
     throw new KvsError('STATUS_MKV_HEVC_SPS_NALU_MISSING', 'no SPS in the H.265 parameter sets');
   if (sets.vps.length === 0)
     throw new KvsError('STATUS_MKV_ANNEXB_CPD_MISSING_NALUS', 'no VPS in the H.265 parameter sets');
-  return buildHvcC({ vps: sets.vps, sps: sets.sps, pps: sets.pps }, options);
+  const sei = options.includeSei ? sets.sei : [];
+  return buildHvcC({ vps: sets.vps, sps: sets.sps, pps: sets.pps, sei }, options);
 }
 
 function codecOf(codecId: string): NalCodec {
@@ -65,12 +77,12 @@ function codecOf(codecId: string): NalCodec {
   return codec;
 }
 
-function annexBCpdToRecord(codec: NalCodec, cpd: Uint8Array, options?: BuildHvcCOptions): Uint8Array {
+function annexBCpdToRecord(codec: NalCodec, cpd: Uint8Array, options?: CpdOptions): Uint8Array {
   const min = codec === 'h264' ? MIN_H264_ANNEXB_CPD_SIZE : MIN_H265_ANNEXB_CPD_SIZE;
   if (cpd.length < min) {
     throw new KvsError('STATUS_MKV_MIN_ANNEX_B_CPD_SIZE', `Annex-B ${codec} CPD of ${cpd.length} bytes, need ≥ ${min}`);
   }
-  const sets: ParameterSets = { vps: [], sps: [], pps: [], spsExt: [] };
+  const sets: ParameterSets = { vps: [], sps: [], pps: [], spsExt: [], sei: [] };
   const r = new AnnexBReader().reset(cpd, CPD_ANNEXB_STATUS);
   while (r.next()) collect(codec, sets, cpd.subarray(r.start, r.end));
   return buildRecord(codec, sets, options);
@@ -87,12 +99,13 @@ export function annexBCpdToAvcC(cpd: Uint8Array): Uint8Array {
 }
 
 /**
- * Annex-B H.265 CPD (VPS, SPS, PPS with start codes; others ignored) → hvcC. Throws
+ * Annex-B H.265 CPD (VPS, SPS, PPS with start codes; prefix SEI with `includeSei`; others
+ * ignored) → hvcC. Throws
  * STATUS_MKV_MIN_ANNEX_B_CPD_SIZE under 15 bytes, STATUS_MKV_INVALID_ANNEXB_NALU_IN_CPD,
  * STATUS_MKV_HEVC_SPS_NALU_MISSING, STATUS_MKV_ANNEXB_CPD_MISSING_NALUS without a VPS, and SPS
  * parse errors. A missing PPS is tolerated, as in PIC.
  */
-export function annexBCpdToHvcC(cpd: Uint8Array, options?: BuildHvcCOptions): Uint8Array {
+export function annexBCpdToHvcC(cpd: Uint8Array, options?: CpdOptions): Uint8Array {
   return annexBCpdToRecord('h265', cpd, options);
 }
 
@@ -100,8 +113,8 @@ export function annexBCpdToHvcC(cpd: Uint8Array, options?: BuildHvcCOptions): Ui
  * PIC's ADAPT_ANNEXB_CPD_NALS for a track: Annex-B CPD → avcC (V_MPEG4/ISO/AVC) or hvcC
  * (V_MPEGH/ISO/HEVC). Throws STATUS_INVALID_ARG for other codecs.
  */
-export function adaptAnnexBCpd(codecId: string, cpd: Uint8Array): Uint8Array {
-  return annexBCpdToRecord(codecOf(codecId), cpd);
+export function adaptAnnexBCpd(codecId: string, cpd: Uint8Array, options?: CpdOptions): Uint8Array {
+  return annexBCpdToRecord(codecOf(codecId), cpd, options);
 }
 
 /**
@@ -130,8 +143,8 @@ export function annexBKeyFrameCpd(codecId: string, frame: Uint8Array): Uint8Arra
  * avcC/hvcC from the parameter sets that precede the first key slice of an Annex-B key frame.
  * Errors as {@link annexBKeyFrameCpd}, then as {@link annexBCpdToAvcC}/{@link annexBCpdToHvcC}.
  */
-export function codecPrivateFromAnnexBKeyFrame(codecId: string, frame: Uint8Array): Uint8Array {
-  return adaptAnnexBCpd(codecId, annexBKeyFrameCpd(codecId, frame));
+export function codecPrivateFromAnnexBKeyFrame(codecId: string, frame: Uint8Array, options?: CpdOptions): Uint8Array {
+  return adaptAnnexBCpd(codecId, annexBKeyFrameCpd(codecId, frame), options);
 }
 
 /**
@@ -143,9 +156,10 @@ export function codecPrivateFromAvccKeyFrame(
   codecId: string,
   frame: Uint8Array,
   lengthSize: NaluLengthSize = 4,
+  options?: CpdOptions,
 ): Uint8Array {
   const codec = codecOf(codecId);
-  const sets: ParameterSets = { vps: [], sps: [], pps: [], spsExt: [] };
+  const sets: ParameterSets = { vps: [], sps: [], pps: [], spsExt: [], sei: [] };
   let key = false;
   forEachAvccNalu(
     frame,
@@ -161,7 +175,7 @@ export function codecPrivateFromAvccKeyFrame(
     lengthSize,
   );
   if (!key) throw new KvsError('STATUS_MKV_ANNEXB_CPD_MISSING_NALUS', 'no key slice in the frame');
-  return buildRecord(codec, sets);
+  return buildRecord(codec, sets, options);
 }
 
 /** Picture size in pixels. */

@@ -41,7 +41,7 @@ export {
 } from './avcc';
 export { BitReader } from './bit-reader';
 export { CodecId, ContentType, nalCodecOfCodecId } from './codec-ids';
-export type { VideoSize } from './cpd';
+export type { CpdOptions, VideoSize } from './cpd';
 export {
   adaptAnnexBCpd,
   annexBCpdToAvcC,

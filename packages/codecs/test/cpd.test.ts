@@ -48,6 +48,10 @@ describe('Annex-B CPD → avcC / hvcC', () => {
     const expected = buildHvcC({ vps: [X265_VPS_1080], sps: [X265_SPS_1080], pps: [X265_PPS_1080] });
     expect(annexBCpdToHvcC(cpd)).toEqual(expected);
     expect(adaptAnnexBCpd(CodecId.H265, cpd)).toEqual(expected);
+    // Prefix SEI only on request (FFmpeg carries x265's info SEI into hvcC; PIC does not).
+    expect(annexBCpdToHvcC(cpd, { includeSei: true })).toEqual(
+      buildHvcC({ vps: [X265_VPS_1080], sps: [X265_SPS_1080], pps: [X265_PPS_1080], sei: [H265_SEI] }),
+    );
     // Without a PPS (PIC tolerates it): two arrays.
     expect(parseHvcC(annexBCpdToHvcC(joinAnnexB([X265_VPS_1080, X265_SPS_1080]))).arrays.length).toBe(2);
   });
