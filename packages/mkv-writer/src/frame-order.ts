@@ -5,7 +5,7 @@
 // and the other frame is bumped, so the fragment starts exactly at its key frame and nothing of
 // the previous fragment shares its timecode.
 
-import { DEFAULT_TIMECODE_SCALE_NS, type Frame, FrameFlags, KvsError, type TrackInfo } from '@kvs-ts/core';
+import { DEFAULT_TIMECODE_SCALE_NS, type Frame, FrameFlags, KvsError } from '@kvs-ts/core';
 import { DEFAULT_MAX_FRAME_QUEUE_SIZE_PER_TRACK } from './constants';
 
 /** Ordering modes, as PIC's `FRAME_ORDER_MODE` (the A/V modes share one implementation here). */
@@ -20,7 +20,7 @@ export type FrameOrderMode = (typeof FrameOrderMode)[keyof typeof FrameOrderMode
 /** Options of {@link FrameOrderCoordinator}. */
 export interface FrameOrderCoordinatorOptions {
   /** The stream's tracks (IDs and types). */
-  tracks: readonly Pick<TrackInfo, 'trackId' | 'trackType'>[];
+  tracks: readonly { readonly trackId: number; readonly trackType: number }[];
   /** Default MULTI_TRACK_AV. */
   mode?: FrameOrderMode;
   /** Timestamp to order by (default 'pts', as producer-c's A/V mode 5). */
