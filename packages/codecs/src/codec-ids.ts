@@ -23,6 +23,7 @@ export const CodecId = {
   PCM_FLOAT_IEEE: 'A_PCM/FLOAT/IEEE',
   OPUS: 'A_OPUS',
 } as const;
+/** One of the {@link CodecId} strings. */
 export type CodecId = (typeof CodecId)[keyof typeof CodecId];
 
 /** KVS stream content types (comma-joined for multi-track streams, e.g. `video/h264,audio/aac`). */
@@ -37,6 +38,7 @@ export const ContentType = {
   ALAW: 'audio/alaw',
   MULAW: 'audio/mulaw',
 } as const;
+/** One of the {@link ContentType} strings. */
 export type ContentType = (typeof ContentType)[keyof typeof ContentType];
 
 /** 'h264' / 'h265' for the NAL-based codec IDs, else undefined. */

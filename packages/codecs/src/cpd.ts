@@ -140,6 +140,37 @@ export function annexBKeyFrameCpd(codecId: string, frame: Uint8Array): Uint8Arra
 }
 
 /**
+ * Whether an Annex-B frame contains a key slice (H.264 IDR; H.265 IRAP): what the KEY_FRAME flag
+ * of a frame should say. Stops at the first key slice. Throws
+ * STATUS_MKV_INVALID_ANNEXB_NALU_IN_FRAME_DATA for bad framing.
+ */
+export function isAnnexBKeyFrame(codecId: string, frame: Uint8Array): boolean {
+  const codec = codecOf(codecId);
+  const r = new AnnexBReader().reset(frame, ANNEXB_FRAME_STATUS);
+  while (r.next()) {
+    const b = frame[r.start];
+    if (isKeyFrameNalType(codec, codec === 'h264' ? b & 0x1f : (b >> 1) & 0x3f)) return true;
+  }
+  return false;
+}
+
+/** {@link isAnnexBKeyFrame} for AVCC frames. Throws STATUS_MKV_INVALID_AVCC_NALU_IN_FRAME_DATA. */
+export function isAvccKeyFrame(codecId: string, frame: Uint8Array, lengthSize: NaluLengthSize = 4): boolean {
+  const codec = codecOf(codecId);
+  let key = false;
+  forEachAvccNalu(
+    frame,
+    (s) => {
+      const b = frame[s];
+      key = isKeyFrameNalType(codec, codec === 'h264' ? b & 0x1f : (b >> 1) & 0x3f);
+      return !key;
+    },
+    lengthSize,
+  );
+  return key;
+}
+
+/**
  * avcC/hvcC from the parameter sets that precede the first key slice of an Annex-B key frame.
  * Errors as {@link annexBKeyFrameCpd}, then as {@link annexBCpdToAvcC}/{@link annexBCpdToHvcC}.
  */

@@ -49,6 +49,8 @@ export {
   annexBKeyFrameCpd,
   codecPrivateFromAnnexBKeyFrame,
   codecPrivateFromAvccKeyFrame,
+  isAnnexBKeyFrame,
+  isAvccKeyFrame,
   MIN_H264_ANNEXB_CPD_SIZE,
   MIN_H265_ANNEXB_CPD_SIZE,
   videoSizeFromBih,

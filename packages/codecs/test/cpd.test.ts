@@ -8,6 +8,8 @@ import {
   CodecId,
   codecPrivateFromAnnexBKeyFrame,
   codecPrivateFromAvccKeyFrame,
+  isAnnexBKeyFrame,
+  isAvccKeyFrame,
   joinAnnexB,
   joinAvcc,
   MIN_H264_ANNEXB_CPD_SIZE,
@@ -101,6 +103,20 @@ describe('CPD from key frames', () => {
     );
     expect(codecPrivateFromAnnexBKeyFrame(CodecId.H265, h265Key)).toEqual(
       buildHvcC({ vps: [X265_VPS_1080], sps: [X265_SPS_1080], pps: [X265_PPS_1080] }),
+    );
+  });
+
+  it('detects key frames', () => {
+    expect(isAnnexBKeyFrame(CodecId.H264, h264Key)).toBe(true);
+    expect(isAnnexBKeyFrame(CodecId.H264, joinAnnexB([AUD, SLICE]))).toBe(false);
+    expect(isAnnexBKeyFrame(CodecId.H265, h265Key)).toBe(true);
+    expect(isAnnexBKeyFrame(CodecId.H265, joinAnnexB([H265_CRA]))).toBe(true);
+    expect(isAnnexBKeyFrame(CodecId.H265, joinAnnexB([H265_AUD, hex('02 01 d0')]))).toBe(false);
+    expect(isAvccKeyFrame(CodecId.H264, joinAvcc([X264_SPS_320x240, IDR]))).toBe(true);
+    expect(isAvccKeyFrame(CodecId.H264, joinAvcc([SLICE]))).toBe(false);
+    expect(isAvccKeyFrame(CodecId.H265, joinAvcc([H265_IDR], 2), 2)).toBe(true);
+    expect(thrownStatus(() => isAnnexBKeyFrame(CodecId.H264, hex('65')))).toBe(
+      'STATUS_MKV_INVALID_ANNEXB_NALU_IN_FRAME_DATA',
     );
   });
 

@@ -11,6 +11,8 @@ import {
   codecPrivateFromAvccKeyFrame,
   forEachAdtsFrame,
   H264NalType,
+  isAnnexBKeyFrame,
+  isAvccKeyFrame,
   parseAudioSpecificConfig,
   parseAvcC,
   parseH264Sps,
@@ -69,6 +71,8 @@ describe('repository test vectors', () => {
         expect(splitAnnexB(avccToAnnexB(out.subarray(2)))).toEqual(nalus);
         const hasIdr = nalus.some((n) => (n[0] & 0x1f) === H264NalType.IDR);
         expect(hasIdr).toBe(f.key);
+        expect(isAnnexBKeyFrame(CodecId.H264, frame)).toBe(f.key);
+        expect(isAvccKeyFrame(CodecId.H264, out.subarray(2))).toBe(f.key);
         if (f.key) {
           keys++;
           const avcC = codecPrivateFromAnnexBKeyFrame(CodecId.H264, frame);
