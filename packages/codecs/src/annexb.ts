@@ -55,8 +55,8 @@ export class AnnexBReader {
   start = 0;
   /** Offset one past the current NAL unit's last byte. */
   end = 0;
-  /** Start of the next NAL unit, or data.length when there is none. */
-  private nextStart = 0;
+  /** Start of the next NAL unit; data.length + 1 once there is none. */
+  private nextStart = 1;
   private status: StatusName = ANNEXB_FRAME_STATUS;
 
   /**

@@ -61,6 +61,7 @@ describe('Annex-B scanning', () => {
     const got: string[] = [];
     while (r.next()) got.push(toHex(r.data.subarray(r.start, r.end)));
     expect(got).toEqual(['419a', '419b']);
+    expect(new AnnexBReader().next()).toBe(false);
     r.reset(hex('00 00 00 01 06 05'));
     expect(r.next()).toBe(true);
     expect([r.start, r.end]).toEqual([4, 6]);

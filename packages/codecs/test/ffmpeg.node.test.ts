@@ -81,7 +81,7 @@ const cases: Case[] = [
   { codec: 'h265', width: 320, height: 240, pixFmt: 'yuv420p10le' },
 ];
 
-describe.skipIf(!tools)('ffmpeg-made bitstreams (skipped: needs ffmpeg, ffprobe and mkvinfo on PATH)', () => {
+describe.skipIf(!tools)('ffmpeg-made bitstreams (skipped unless ffmpeg, ffprobe and mkvinfo are on PATH)', () => {
   const dir = tools ? mkdtempSync(join(tmpdir(), 'kvs-codecs-')) : '';
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
