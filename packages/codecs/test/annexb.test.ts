@@ -163,6 +163,7 @@ describe('Annex-B → AVCC', () => {
           expect(dst.subarray(offset + expected.length).every((b) => b === 0xee)).toBe(true);
         },
       ),
+      { numRuns: 400 },
     );
   });
 
