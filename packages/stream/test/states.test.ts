@@ -35,8 +35,8 @@ describe('stream state table (anchors-aws.md §1.3)', () => {
   });
 
   it('follows the happy path NEW → … → STREAMING, every step accepted', () => {
-    const path = [S.NEW];
-    let state: S = S.NEW;
+    const path: number[] = [S.NEW];
+    let state = S.NEW as S;
     const inputs: Partial<TransitionInput>[] = [{}, { streamStatus: 'ACTIVE', hasTags: true }, {}, {}, {}, {}, {}];
     for (const over of inputs) {
       const r = next(state, over);
@@ -153,7 +153,7 @@ describe('stream state table (anchors-aws.md §1.3)', () => {
             allowStreamCreation,
             recoverOnError: true,
           });
-          if ('next' in r) expect(acceptsTransition(state, r.next)).toBe(true);
+          if ('next' in r) expect(acceptsTransition(state as S, r.next)).toBe(true);
         },
       ),
     );
