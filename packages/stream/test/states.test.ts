@@ -98,7 +98,7 @@ describe('stream state table (anchors-aws.md §1.3)', () => {
     ];
     for (const [result, state] of rows) {
       expect(next(S.STOPPED, { result })).toEqual({ next: state });
-      expect(acceptsTransition(S.STOPPED, state)).toBe(true);
+      expect(acceptsTransition(S.STOPPED, state as S)).toBe(true);
     }
     expect(next(S.STOPPED, { result: 500, recoverOnError: false })).toEqual({
       fail: StatusCode.STATUS_SERVICE_CALL_UNKOWN_ERROR,
