@@ -30,8 +30,6 @@ class Intervals {
   }
 }
 
-type Op = { kind: 'alloc'; length: number } | { kind: 'free'; pick: number };
-
 const ops = fc.array(
   fc.oneof(
     {
