@@ -3,6 +3,7 @@
 // packaging forms give the same bytes; rejected frames change nothing.
 
 import { type Frame, FrameFlags, isKvsError, TrackType } from '@kvs-ts/core';
+import { MkvParser } from '@kvs-ts/mkv-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KvsTagName, MkvWriter, type MkvWriterOptions, type WriterTrackInfo } from '../src/index';
@@ -317,6 +318,37 @@ function run(s: Scenario): void {
     }
   });
   expect(got).toEqual(model.items);
+  crossCheck(bytes, w, s.scale);
+}
+
+/** The package's own MKV parser, fed in odd-sized chunks, must see what the walker saw. */
+function crossCheck(bytes: Uint8Array, w: ReturnType<typeof walk>, scale: number): void {
+  const frames: string[] = [];
+  const tags: string[] = [];
+  let tracks: string[] = [];
+  const p = new MkvParser({
+    tracks: (t) => {
+      tracks = t.map((x) => `${x.number}:${x.uid}:${x.codecId}`);
+    },
+    frame: (f) => {
+      frames.push(`${f.trackNumber}@${f.timestampUs}:${+f.keyFrame}${+f.discardable}${+f.invisible}:${hex(f.data)}`);
+    },
+    tags: (list) => {
+      tags.push(list.map((t) => t.simpleTags.map((x) => `${x.name}=${x.value ?? ''}`).join(',')).join('|'));
+    },
+  });
+  for (let i = 0; i < bytes.length; i += 997) p.push(bytes.subarray(i, i + 997));
+  p.end();
+  expect(tracks).toEqual(w.tracks.map((x) => `${x.number}:${x.uid}:${x.codecId}`));
+  expect(frames).toEqual(
+    w.blocks.map(
+      (b) =>
+        `${b.track}@${(b.timecode * scale) / 1000}:${+!!(b.flags & 0x80)}${+!!(b.flags & 0x01)}${+!!(b.flags & 0x08)}:${hex(b.data)}`,
+    ),
+  );
+  expect(tags).toEqual(
+    w.tags.map((t) => t.tags.map((x) => x.simple.map((y) => `${y.name}=${y.value}`).join(',')).join('|')),
+  );
 }
 
 describe('round trip through the EBML walker', () => {
