@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const filter = process.argv[2] ?? '';
 let failed = 0;
-for (const f of readdirSync(dir).filter((n) => n.endsWith('.bench.ts') && n.includes(filter)).sort()) {
+for (const f of readdirSync(dir)
+  .filter((n) => n.endsWith('.bench.ts') && n.includes(filter))
+  .sort()) {
   console.log(`\n## ${f}`);
-  const r = spawnSync(process.execPath, ['--expose-gc', '--conditions=source', '--import', 'tsx', join(dir, f)], { stdio: 'inherit', cwd: dir });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--conditions=source', '--import', 'tsx', join(dir, f)], {
+    stdio: 'inherit',
+    cwd: dir,
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

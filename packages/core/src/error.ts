@@ -18,6 +18,8 @@ export class KvsError extends Error {
   readonly status: number;
   /** Byte offset in the parsed input, for parse errors. */
   readonly offset: number | undefined;
+  /** The message without the status name and offset. */
+  readonly detail: string;
 
   constructor(status: number | StatusName, message: string, options: KvsErrorOptions = {}) {
     const code = typeof status === 'string' ? StatusCode[status] : status;
@@ -25,6 +27,12 @@ export class KvsError extends Error {
     super(`${statusName(code)}: ${message}${at}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = code;
     this.offset = options.offset;
+    this.detail = message;
+  }
+
+  /** The same error located at `offset` (this one becomes the cause); itself if it has an offset. */
+  at(offset: number): KvsError {
+    return this.offset === undefined ? new KvsError(this.status, this.detail, { offset, cause: this }) : this;
   }
 
   /** The PIC name of {@link status}. */

@@ -278,6 +278,25 @@ export class EbmlReader {
         break;
       }
     }
+    if (
+      this.depth > 0 &&
+      info !== undefined &&
+      this.stackEnd[this.depth - 1] !== UNKNOWN_SIZE &&
+      !canContain(this.stackId[this.depth - 1], id, info)
+    ) {
+      // A known element where the table says it cannot be (a TrackEntry inside a TrackEntry, a
+      // Cluster inside Info): Matroska readers skip what they cannot place, and so do we.
+      if (size === UNKNOWN_SIZE) {
+        throw new KvsError(
+          'STATUS_FORMAT_ERROR',
+          `${elementName(id)} of unknown size inside ${elementName(this.stackId[this.depth - 1])}`,
+          {
+            offset: headerOffset,
+          },
+        );
+      }
+      return this.beginSkip(size, chunk, pos);
+    }
     const muted = this.muteDepth >= 0;
     if (info !== undefined && info.type === 'master') {
       const skip = this.skipIds.has(id);

@@ -276,25 +276,30 @@ export class MkvParser {
       this.block(data, dataOffset, false);
       return;
     }
-    switch (id) {
-      case Id.Timestamp:
-        this.clusterTimecode = readUint(data);
-        this.announceCluster();
-        return;
-      case Id.Block:
-        this.groupBlock = data;
-        this.groupBlockOffset = dataOffset;
-        return;
-      case Id.BlockDuration:
-        this.groupDuration = readUint(data);
-        return;
-      case Id.ReferenceBlock:
-        this.groupRefs.push(readInt(data));
-        return;
+    try {
+      switch (id) {
+        case Id.Timestamp:
+          this.clusterTimecode = readUint(data);
+          this.announceCluster();
+          return;
+        case Id.Block:
+          this.groupBlock = data;
+          this.groupBlockOffset = dataOffset;
+          return;
+        case Id.BlockDuration:
+          this.groupDuration = readUint(data);
+          return;
+        case Id.ReferenceBlock:
+          this.groupRefs.push(readInt(data));
+          return;
+      }
+      if (this.trackDraft !== undefined) this.trackLeaf(id, data);
+      else if (this.simpleTagStack.length > 0 || this.tag !== undefined) this.tagLeaf(id, data);
+      else this.otherLeaf(id, data);
+    } catch (e) {
+      // Value decoders do not know where their bytes came from.
+      throw e instanceof KvsError ? e.at(dataOffset) : e;
     }
-    if (this.trackDraft !== undefined) this.trackLeaf(id, data);
-    else if (this.simpleTagStack.length > 0 || this.tag !== undefined) this.tagLeaf(id, data);
-    else this.otherLeaf(id, data);
   }
 
   private announceCluster(): void {
@@ -423,8 +428,9 @@ export class MkvParser {
   }
 
   private endTrackEntry(): void {
-    const t = this.trackDraft!;
+    const t = this.trackDraft;
     this.trackDraft = undefined;
+    if (t === undefined) return; // unreachable: the reader skips a TrackEntry nested in another
     if (t.number === undefined || t.number === 0) {
       throw new KvsError('STATUS_TRACK_INFO_MISSING', 'TrackEntry without a TrackNumber', {
         offset: this.reader.position,

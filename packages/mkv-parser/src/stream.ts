@@ -40,14 +40,26 @@ export async function* parseMkv(source: MkvSource, options: MkvParserOptions = {
     },
     options,
   );
+  // What a chunk produced is yielded before reading more, and before any error it raised, so
+  // the events a consumer sees never depend on how the input was chunked.
+  let failure: unknown;
   for await (const chunk of chunks(source)) {
-    parser.push(chunk);
-    // Yield what this chunk produced before reading more.
+    try {
+      parser.push(chunk);
+    } catch (e) {
+      failure = e;
+    }
     for (let i = 0; i < queue.length; i++) yield queue[i];
     queue.length = 0;
+    if (failure !== undefined) throw failure;
   }
-  parser.end();
+  try {
+    parser.end();
+  } catch (e) {
+    failure = e;
+  }
   yield* queue;
+  if (failure !== undefined) throw failure;
 }
 
 async function* chunks(source: MkvSource): AsyncIterable<Uint8Array> {

@@ -87,7 +87,7 @@ const arbSimpleTag: fc.Arbitrary<SimpleTagSpec> = fc.letrec((tie) => ({
     value: fc.string({ maxLength: 20 }),
     children: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
-      fc.constant([]),
+      fc.constant<SimpleTagSpec[]>([]),
       fc.array(tie('tag') as fc.Arbitrary<SimpleTagSpec>, { maxLength: 2 }),
     ),
   }),
