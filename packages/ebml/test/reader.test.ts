@@ -89,6 +89,26 @@ describe('EbmlReader', () => {
     ]);
   });
 
+  it('skips a known element misplaced in a sized master, and rejects one of unknown size', () => {
+    const misplaced = new EbmlBuilder()
+      .start(Id.Info, { sizeLen: 1 })
+      .binary(Id.SimpleBlock, Uint8Array.of(1, 2, 3))
+      .uint(Id.TimestampScale, 1000)
+      .end()
+      .toBytes();
+    expect(readAll([misplaced])).toEqual([
+      'start 1549a966 @0 size 11 data@5',
+      'leaf 2ad7b1 @14 03e8',
+      'end 1549a966 @16',
+    ]);
+    const unknownInside = new EbmlBuilder()
+      .start(Id.Info, { sizeLen: 1 })
+      .start(Id.Cluster, { unknown: true })
+      .end()
+      .toBytes();
+    expect(() => readAll([unknownInside])).toThrow(/Cluster of unknown size inside Info/);
+  });
+
   const bad: Array<[string, number[], string]> = [
     ['an ID byte of 0x00', [0x00, 0x81], 'STATUS_FORMAT_ERROR'],
     ['a 5-byte ID', [0x08, 1, 2, 3, 4, 0x80], 'STATUS_FORMAT_ERROR'],
