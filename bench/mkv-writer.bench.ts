@@ -45,6 +45,8 @@ const AVCC = Uint8Array.from([
 ]);
 const ASC = Uint8Array.of(0x11, 0x90);
 
+const EPOCH_US = 1_700_000_000_000_000;
+
 interface Stream {
   shape: Shape;
   tracks: WriterTrackInfo[];
@@ -109,11 +111,13 @@ function build(shape: Shape): Stream {
     }
     // Object literals of one shape, as a capture loop creates them.
     const flags = e.key ? FrameFlags.KEY_FRAME : 0;
-    frames.push({ trackId: e.track + 1, pts: e.us, dts: e.us, duration: 0, flags, data: avcc });
+    // Epoch-µs timestamps, as KVS producers send (absolute fragment times): doubles, not small ints.
+    const us = EPOCH_US + e.us;
+    frames.push({ trackId: e.track + 1, pts: us, dts: us, duration: 0, flags, data: avcc });
     annexB.push({
       trackId: e.track + 1,
-      pts: e.us,
-      dts: e.us,
+      pts: us,
+      dts: us,
       duration: 0,
       flags,
       data: shape.tracks[e.track].video ? annex : avcc,
@@ -218,9 +222,9 @@ async function mediabunny(s: Stream): Promise<number> {
  */
 function heapPerFrame(s: Stream, run: (w: MkvWriter, f: Frame) => void, count = 100_000): number {
   const gc = (globalThis as { gc?: () => void }).gc;
-  const span = s.frames[s.frames.length - 1].pts + 1_000_000;
+  const span = s.frames[s.frames.length - 1].pts - EPOCH_US + 1_000_000;
   const list: Frame[] = [];
-  for (let i = 0; list.length < 2 * count; i++) {
+  for (let i = 0; list.length < 3 * count; i++) {
     const f = s.frames[i % s.frames.length];
     const shift = Math.floor(i / s.frames.length) * span;
     list.push({
@@ -234,12 +238,16 @@ function heapPerFrame(s: Stream, run: (w: MkvWriter, f: Frame) => void, count = 
   }
   const w = new MkvWriter({ tracks: s.tracks, segmentUuid: UUID });
   for (let i = 0; i < count; i++) run(w, list[i]);
-  gc?.();
-  gc?.();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = count; i < 2 * count; i++) run(w, list[i]);
-  const after = process.memoryUsage().heapUsed;
-  return (after - before) / count;
+  // Two measured passes; the smaller one is reported (one-off JIT and IC work can land in either).
+  let best = Number.POSITIVE_INFINITY;
+  for (let pass = 1; pass <= 2; pass++) {
+    gc?.();
+    gc?.();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = pass * count; i < (pass + 1) * count; i++) run(w, list[i]);
+    best = Math.min(best, (process.memoryUsage().heapUsed - before) / count);
+  }
+  return best;
 }
 
 async function report(s: Stream) {
