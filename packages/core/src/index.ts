@@ -29,3 +29,5 @@ export {
 } from './time';
 export type { AudioTrackInfo, Frame, TrackInfo, VideoTrackInfo } from './types';
 export { FrameFlags, TrackType } from './types';
+export { FragmentAckType } from './ack';
+export type { FragmentAck } from './ack';

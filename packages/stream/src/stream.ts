@@ -1,0 +1,1231 @@
+// KinesisVideoStream: what PIC's Stream.c does between putFrame and the network, in one pure,
+// synchronous, clock-injected object. Frames are packaged by mkv-writer straight into the
+// content store; the state machine walks describe → create → tag → endpoint → token → ready →
+// put stream → streaming and back after faults; transports pull bytes per upload handle and
+// feed ACKs and connection ends back.
+
+import {
+  type ContentStore,
+  type ContentView,
+  type ContentViewMetrics,
+  PressureSignal,
+  type RemovedItem,
+  RemoveReason,
+  StreamingType,
+  ViewItemFlags,
+} from '@kvs-ts/content-store';
+import {
+  ackErrorStatus,
+  type FragmentAck,
+  FragmentAckType,
+  type Frame,
+  FrameFlags,
+  isHostAliveResult,
+  isKvsError,
+  isRetriableResult,
+  isRetriableStatus,
+  KvsError,
+  ServiceCallResult,
+  StatusCode,
+  type StatusName,
+  serviceCallResultStatus,
+  statusName,
+} from '@kvs-ts/core';
+import { FrameOrderCoordinator, FrameOrderMode, MkvWriter, type StreamEventMetadata } from '@kvs-ts/mkv-writer';
+import { EventEmitter } from 'eventemitter3';
+import { DEFAULT_BACKOFF, ExponentialBackoff } from './backoff';
+import { type ResolvedStreamDefinition, resolveStreamDefinition, type StreamDefinition } from './definition';
+import type { Clock, ServiceCallOutcome, StreamService } from './service';
+import {
+  acceptsTransition,
+  nextStreamState,
+  STREAM_STATE_TABLE,
+  StreamState,
+  type StreamStatus,
+  streamStateName,
+} from './states';
+import { READY_TO_TRIM, SENDING, UploadHandle, UploadHandleState } from './upload';
+
+const SECOND = 1_000_000;
+const MINUTE = 60 * SECOND;
+/** PIC's MIN_STREAMING_TOKEN_EXPIRATION_DURATION. */
+export const MIN_STREAMING_TOKEN_EXPIRATION_DURATION = 30 * SECOND;
+/** PIC's MAX_ENFORCED_TOKEN_EXPIRATION_DURATION: connections rotate at least this often. */
+export const MAX_ENFORCED_TOKEN_EXPIRATION_DURATION = 40 * MINUTE;
+/** PIC's STREAMING_TOKEN_EXPIRATION_GRACE_PERIOD: rotate this long before the token expires. */
+export const STREAMING_TOKEN_EXPIRATION_GRACE_PERIOD = 3 * SECOND;
+/** PIC's INTERMITTENT_PRODUCER_MAX_TIMEOUT: close the open fragment after this long without frames. */
+export const INTERMITTENT_PRODUCER_MAX_TIMEOUT = 20 * SECOND;
+/** PIC's intermittent-producer timer period and first delay. */
+export const INTERMITTENT_PRODUCER_PERIOD = 5 * SECOND;
+export const INTERMITTENT_PRODUCER_START_DELAY = 3 * SECOND;
+/** Service call completion timeout (PIC's SERVICE_CALL_DEFAULT_TIMEOUT + connection timeout). */
+export const DEFAULT_SERVICE_CALL_TIMEOUT = 15 * SECOND;
+
+/** What {@link KinesisVideoStream.getStreamData} returns; the object is reused per stream. */
+export interface StreamData {
+  /**
+   * STATUS_SUCCESS with `data`; STATUS_NO_MORE_DATA_AVAILABLE (nothing yet), STATUS_AWAITING_PERSISTED_ACK
+   * (all sent, waiting for the last PERSISTED ACK), STATUS_END_OF_STREAM (this connection is done:
+   * close it), STATUS_UPLOAD_HANDLE_ABORTED.
+   */
+  status: number;
+  /**
+   * Bytes to send: a view into the content store (or writer memory), valid until the next
+   * getStreamData call on this stream. Send or copy it before calling again.
+   */
+  data: Uint8Array;
+}
+
+/** Events of a {@link KinesisVideoStream} (an eventemitter3 emitter). */
+export interface StreamEvents {
+  /** The stream reached READY (after describe/create/tag/endpoint/token). */
+  ready: () => void;
+  /** The state machine moved. */
+  stateChange: (state: StreamState, previous: StreamState) => void;
+  /** Data is available for the upload handle (PIC's streamDataAvailableFn). */
+  dataAvailable: (uploadHandle: number, availableDuration: number, availableBytes: number) => void;
+  /** An ACK arrived (every ACK, as PIC's fragmentAckReceivedFn). */
+  ack: (ack: Readonly<FragmentAck>, uploadHandle: number) => void;
+  /** A stream error (PIC's streamErrorReportFn). `fatal` when the stream gave up. */
+  error: (error: KvsError, details: { uploadHandle: number; fragmentTimestamp?: number; fatal: boolean }) => void;
+  /** A frame left the buffer without being sent (µs PTS). */
+  droppedFrame: (pts: number, reason: RemoveReason) => void;
+  /** A whole fragment left unsent (its start's PTS). */
+  droppedFragment: (pts: number, reason: RemoveReason) => void;
+  /** Store free space ≤ 5 % (bytes left). */
+  storagePressure: (remainingBytes: number) => void;
+  /** Buffer within 5 % of its duration (µs left). */
+  bufferDurationPressure: (remainingDuration: number) => void;
+  /** Unsent buffer longer than maxLatency (µs buffered). */
+  latencyPressure: (currentBufferDuration: number) => void;
+  /** No BUFFERING ACK for longer than the staleness duration (µs since the last). */
+  connectionStale: (sinceLastBufferingAck: number) => void;
+  /** An upload handle's connection finished (PIC's streamClosedFn). */
+  closed: (uploadHandle: number) => void;
+}
+
+/** Options of {@link KinesisVideoStream}. */
+export interface KinesisVideoStreamOptions<T = unknown> {
+  definition: StreamDefinition;
+  /** The client's content store (shared by its streams). */
+  store: ContentStore;
+  service: StreamService<T>;
+  clock: Clock;
+  /** Random source for jitter (default Math.random). */
+  random?: () => number;
+  /** Device name for CreateStream (default "Kinesis_Video_Device", PIC's). */
+  deviceName?: string;
+  /** Written into the MKV muxing app (≤ 64 bytes). */
+  clientId?: string;
+  /** Control-plane call timeout, µs (default 15 s). */
+  serviceCallTimeout?: number;
+  /** Close the open fragment after 20 s without frames (default true, PIC's AUTOMATIC_STREAMING_INTERMITTENT_PRODUCER). */
+  intermittentProducer?: boolean;
+}
+
+/** Counters for StreamMetrics that the view does not keep. */
+interface Counters {
+  bufferedAcks: number;
+  receivedAcks: number;
+  persistedAcks: number;
+  errorAcks: number;
+  staleEvents: number;
+  putFrameErrors: number;
+  totalSessions: number;
+  transferredBytes: number;
+  retries: number;
+  latencyPressures: number;
+  bufferPressures: number;
+  storagePressures: number;
+}
+
+/** StreamMetrics (PIC v3 fields that apply; durations µs). */
+export interface StreamMetrics extends ContentViewMetrics {
+  state: string;
+  uptime: number;
+  totalSessions: number;
+  totalActiveSessions: number;
+  transferredBytes: number;
+  bufferedAcks: number;
+  receivedAcks: number;
+  persistedAcks: number;
+  errorAcks: number;
+  putFrameErrors: number;
+  streamApiCallRetryCount: number;
+  currentFrameRate: number;
+  currentTransferRate: number;
+}
+
+const S = StreamState;
+const U = UploadHandleState;
+const R = ServiceCallResult;
+const F = ViewItemFlags;
+
+/**
+ * One KVS stream of a producer. Create it, `start()` it, `putFrame()` into it; a transport
+ * serves each upload handle the state machine opens (see {@link StreamService.putStream}).
+ */
+export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> {
+  readonly definition: ResolvedStreamDefinition;
+  readonly view: ContentView;
+  readonly writer: MkvWriter;
+  private readonly contentStore: ContentStore;
+  private readonly service: StreamService<T>;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly deviceName: string;
+  private readonly serviceCallTimeout: number;
+  private readonly order: FrameOrderCoordinator | undefined;
+  private readonly backoff: ExponentialBackoff;
+  private readonly createdAt: number;
+
+  private stateValue: StreamState = S.NEW;
+  private previousState: StreamState = S.NONE;
+  private localRetries = 0;
+  private lastResult: number = R.NOT_SET;
+  private streamStatus: StreamStatus | undefined;
+  private streamArn: string | undefined;
+  private endpoint: string | undefined;
+  private token: T | undefined;
+  private tokenExpiration = 0;
+  private started = false;
+  private isReady = false;
+  private failure: KvsError | undefined;
+  /** Service call generation: results of calls made before a reset are ignored. */
+  private generation = 0;
+  private timer: unknown;
+  private rotationTimer: unknown;
+  private intermittentTimer: unknown;
+
+  private readonly handles: UploadHandle[] = [];
+  private nextHandle = 1;
+  /** Set when a connection that had sent data ended unexpectedly: roll back at the next session. */
+  private rollback: { hostAlive: boolean } | undefined;
+  /** The generator starts a new MKV stream at the next key frame (token rotation, reconnect). */
+  private resetOnKeyFrame = false;
+  /** Drop frames until the next key frame (a non-retriable ERROR ACK hit the open fragment). */
+  private skipUntilKeyFrame = false;
+  private stopping = false;
+  private stopWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private lastPutTime = 0;
+  private staleReported = false;
+  private readonly counters: Counters = {
+    bufferedAcks: 0,
+    receivedAcks: 0,
+    persistedAcks: 0,
+    errorAcks: 0,
+    staleEvents: 0,
+    putFrameErrors: 0,
+    totalSessions: 0,
+    transferredBytes: 0,
+    retries: 0,
+    latencyPressures: 0,
+    bufferPressures: 0,
+    storagePressures: 0,
+  };
+  private readonly result: StreamData = { status: StatusCode.STATUS_NO_MORE_DATA_AVAILABLE, data: new Uint8Array(0) };
+
+  constructor(options: KinesisVideoStreamOptions<T>) {
+    super();
+    const def = resolveStreamDefinition(options.definition);
+    this.definition = def;
+    this.contentStore = options.store;
+    this.service = options.service;
+    this.clock = options.clock;
+    this.random = options.random ?? Math.random;
+    this.deviceName = options.deviceName ?? 'Kinesis_Video_Device';
+    this.serviceCallTimeout = options.serviceCallTimeout ?? DEFAULT_SERVICE_CALL_TIMEOUT;
+    this.backoff = new ExponentialBackoff(DEFAULT_BACKOFF, this.random);
+    this.createdAt = this.clock.now();
+    this.writer = new MkvWriter({
+      tracks: def.tracks,
+      timecodeScaleNs: Math.round(def.timecodeScale * 1000),
+      keyFrameFragmentation: def.keyFrameFragmentation,
+      fragmentDurationUs: def.keyFrameFragmentation ? undefined : def.fragmentDuration,
+      absoluteFragmentTimes: def.absoluteFragmentTimes,
+      frameTimecodes: def.frameTimecodes,
+      now: () => this.clock.now(),
+      nalAdaptationFlags: def.nalAdaptationFlags,
+      segmentUuid: def.segmentUuid,
+      clientId: options.clientId,
+    });
+    this.order =
+      def.frameOrderingMode === FrameOrderMode.PASS_THROUGH || def.tracks.length < 2
+        ? undefined
+        : new FrameOrderCoordinator(
+            {
+              tracks: def.tracks,
+              mode: def.frameOrderingMode as FrameOrderMode,
+              timecodeScaleNs: Math.round(def.timecodeScale * 1000),
+            },
+            (frame) => this.store(frame),
+          );
+    this.view = options.store.createView({
+      bufferDuration: def.bufferDuration,
+      frameRate: def.frameRate,
+      streamingType: def.streamingType,
+      fragmentDuration: def.fragmentDuration,
+      overflowPolicy: def.viewOverflowPolicy as never,
+      pressurePolicy: def.storePressurePolicy as never,
+      maxLatency: def.maxLatency,
+      connectionStalenessDuration: def.fragmentAcks ? def.connectionStalenessDuration : 0,
+      retentionPeriod: def.retentionPeriod,
+      onRemove: (item) => this.onItemRemoved(item),
+    });
+    if (options.intermittentProducer ?? true) this.scheduleIntermittentCheck(INTERMITTENT_PRODUCER_START_DELAY);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Public state
+
+  /** The state machine's state. */
+  get state(): StreamState {
+    return this.stateValue;
+  }
+
+  /** Whether the stream reached READY at least once and has not failed. */
+  get ready(): boolean {
+    return this.isReady && this.failure === undefined;
+  }
+
+  /** The error that stopped the stream for good, if any. */
+  get error(): KvsError | undefined {
+    return this.failure;
+  }
+
+  /** The stream ARN from describe/create. */
+  get arn(): string | undefined {
+    return this.streamArn;
+  }
+
+  /** Upload handles that are not finished, oldest first, with their states. */
+  get uploadHandles(): ReadonlyArray<{ handle: number; state: UploadHandleState }> {
+    return this.handles.map((h) => ({ handle: h.handle, state: h.state }));
+  }
+
+  /** Starts the state machine (NEW → DESCRIBE → …). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.step();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Frames and metadata
+
+  /**
+   * Packages a frame into the content store. Throws a KvsError (and stores nothing) for a rejected
+   * frame: bad timestamps or flags, STATUS_STORE_OUT_OF_MEMORY under the OOM policy,
+   * STATUS_STREAM_HAS_BEEN_STOPPED after stop(). With several tracks frames first pass the
+   * frame-order coordinator, which holds them by reference until every track has one.
+   */
+  putFrame(frame: Frame): void {
+    if (this.stopping) throw new KvsError('STATUS_STREAM_HAS_BEEN_STOPPED', 'putFrame after stop()');
+    if (this.failure)
+      throw new KvsError('STATUS_INVALID_STREAM_STATE', `the stream failed: ${this.failure.message}`, {
+        cause: this.failure,
+      });
+    this.lastPutTime = this.clock.now();
+    try {
+      if (this.order) this.order.put(frame);
+      else this.store(frame);
+    } catch (e) {
+      this.counters.putFrameErrors++;
+      throw e;
+    }
+  }
+
+  /** Fragment metadata for the next fragment(s) (PIC's putKinesisVideoFragmentMetadata). */
+  putFragmentMetadata(name: string, value: string, persistent = true): void {
+    this.writer.putFragmentMetadata(name, value, persistent);
+  }
+
+  /** A stream event (image generation, notification) for the current fragment (PIC's putKinesisVideoEventMetadata). */
+  putEventMetadata(events: number, metadata?: StreamEventMetadata): void {
+    this.writer.putEventMetadata(events, metadata);
+  }
+
+  /** Packages one (ordered) frame into the store: one copy, straight from the writer. */
+  private store(frame: Frame): void {
+    const key = (frame.flags & FrameFlags.KEY_FRAME) !== 0;
+    if (key && this.resetOnKeyFrame) {
+      this.resetOnKeyFrame = false;
+      this.skipUntilKeyFrame = false;
+      this.writer.reset();
+    } else if (this.skipUntilKeyFrame) {
+      if (!key) {
+        this.emit('droppedFrame', frame.pts, RemoveReason.REMOVED);
+        return;
+      }
+      this.skipUntilKeyFrame = false;
+    }
+    const layout = this.writer.prepare(frame);
+    if (layout.skipped) {
+      this.emit('droppedFrame', frame.pts, RemoveReason.REMOVED);
+      return;
+    }
+    let flags = 0;
+    if (layout.streamStart) flags |= F.STREAM_START;
+    if (layout.clusterStart) flags |= F.FRAGMENT_START;
+    if (layout.endOfFragment) flags |= F.FRAGMENT_END;
+    const dst = this.view.reserve(layout.dtsUs, layout.ptsUs, layout.durationUs, flags, layout.size);
+    try {
+      this.writer.write(dst);
+    } catch (e) {
+      this.view.cancelReservation();
+      throw e;
+    }
+    const signals = this.view.commit();
+    if (signals !== PressureSignal.NONE) this.pressure(signals);
+    this.dataAvailable();
+    if (this.stateValue === S.READY && this.timer === undefined) this.step();
+  }
+
+  private pressure(signals: number): void {
+    const v = this.view;
+    if (signals & PressureSignal.STORAGE) {
+      this.counters.storagePressures++;
+      this.emit('storagePressure', this.storeAvailable());
+    }
+    if (signals & PressureSignal.BUFFER_DURATION) {
+      this.counters.bufferPressures++;
+      this.emit('bufferDurationPressure', v.remainingBufferDuration);
+    }
+    if (signals & PressureSignal.LATENCY) {
+      this.counters.latencyPressures++;
+      this.emit('latencyPressure', v.currentViewDuration);
+    }
+  }
+
+  private storeAvailable(): number {
+    return this.contentStore.availableSize;
+  }
+
+  private onItemRemoved(item: Readonly<RemovedItem>): void {
+    if (item.sent || item.reason === RemoveReason.ACKED || item.flags & F.SKIP_ITEM) return;
+    this.emit('droppedFrame', item.pts, item.reason);
+    if (item.flags & F.FRAGMENT_START) this.emit('droppedFragment', item.pts, item.reason);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stop and reset
+
+  /**
+   * Stops taking frames; what is buffered is still sent, then each connection ends with the
+   * end-of-stream tags. Returns at once.
+   */
+  stop(): void {
+    if (this.stopping) return;
+    this.order?.flush();
+    this.stopping = true;
+    const eos = this.writer.finish();
+    if (eos.length > 0) {
+      // The tail of the last fragment goes out after the buffered frames.
+      const h = this.sendingHandle();
+      if (h) h.tail = eos;
+      else this.pendingTail = eos;
+    }
+    for (const h of this.handles) if (h.state === U.READY || h.state === U.STREAMING) h.state = U.TERMINATING;
+    this.clearTimer('intermittentTimer');
+    this.clearTimer('rotationTimer');
+    this.dataAvailable();
+    this.checkStopped();
+  }
+
+  /** End-of-stream tags waiting for a connection to carry them. */
+  private pendingTail: Uint8Array | undefined;
+
+  /**
+   * {@link stop}, then waits until everything buffered was sent and (with fragment ACKs and
+   * retention) the last fragment is PERSISTED. Rejects if the stream fails first.
+   */
+  stopSync(): Promise<void> {
+    this.stop();
+    return new Promise((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.stopWaiters.push({ resolve, reject });
+      this.checkStopped();
+    });
+  }
+
+  /** Ends the current connection and opens a new one, keeping the buffered data (PIC's kinesisVideoStreamResetConnection). */
+  resetConnection(): void {
+    const h = this.sendingHandle();
+    if (h) this.streamTerminated(h.handle, R.OK);
+    else if (this.stateValue === S.STREAMING || this.stateValue === S.READY) this.restartFrom(R.OK);
+  }
+
+  /** Drops everything buffered and restarts the state machine from NEW (PIC's kinesisVideoStreamResetStream). */
+  resetStream(): void {
+    this.generation++;
+    this.clearTimer('timer');
+    this.clearTimer('rotationTimer');
+    for (const h of this.handles) h.state = U.TERMINATED;
+    this.handles.length = 0;
+    this.view.removeAll();
+    this.view.clearStreamStartHeader();
+    this.writer.reset();
+    this.rollback = undefined;
+    this.resetOnKeyFrame = false;
+    this.skipUntilKeyFrame = false;
+    this.failure = undefined;
+    this.isReady = false;
+    this.localRetries = 0;
+    this.lastResult = R.NOT_SET;
+    this.backoff.reset();
+    this.setState(S.NEW);
+    if (this.started) this.step();
+  }
+
+  /** Stops timers and gives the stream's buffer back to the store. */
+  free(): void {
+    this.generation++;
+    this.clearTimer('timer');
+    this.clearTimer('rotationTimer');
+    this.clearTimer('intermittentTimer');
+    this.view.free();
+    this.handles.length = 0;
+    this.removeAllListeners();
+  }
+
+  private checkStopped(): void {
+    if (!this.stopping || this.stopWaiters.length === 0) return;
+    if (this.failure) {
+      for (const w of this.stopWaiters.splice(0)) w.reject(this.failure);
+      return;
+    }
+    const busy = this.handles.some((h) => h.state !== U.TERMINATED && h.state !== U.ERROR);
+    const unsent = this.view.current < this.view.head || this.pendingTail !== undefined;
+    if (!busy && !unsent) for (const w of this.stopWaiters.splice(0)) w.resolve();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The state machine
+
+  private setState(next: StreamState): void {
+    if (next === this.stateValue) return;
+    this.previousState = this.stateValue;
+    this.stateValue = next;
+    this.emit('stateChange', next, this.previousState);
+  }
+
+  /** PIC's stepStateMachine: pick the next state from the last result, check, retry or move, execute. */
+  private step(): void {
+    if (this.failure || this.timer !== undefined) return;
+    const current = this.stateValue;
+    const decision = nextStreamState(current, {
+      result: this.lastResult,
+      streamStatus: this.streamStatus,
+      hasTags: Object.keys(this.definition.tags).length > 0,
+      allowStreamCreation: this.definition.allowStreamCreation,
+      recoverOnError: this.definition.restartOnError,
+    });
+    if ('fail' in decision) return this.fail(decision.fail, this.lastResult);
+    let next = decision.next;
+    if (!acceptsTransition(current, next)) {
+      return this.fail(
+        StatusCode.STATUS_INVALID_STREAM_STATE,
+        this.lastResult,
+        `${streamStateName(current)} → ${streamStateName(next)}`,
+      );
+    }
+    let delay = 0;
+    if (next === current && current !== S.STREAMING) {
+      this.localRetries++;
+      this.counters.retries++;
+      const def = STREAM_STATE_TABLE[current];
+      if (this.lastResult !== R.OK && this.lastResult !== R.NOT_SET && !isRetriableResult(this.lastResult)) {
+        return this.fail(serviceCallResultStatus(this.lastResult), this.lastResult);
+      }
+      if (def.maxRetries !== 0 && this.localRetries > def.maxRetries) {
+        if (current !== S.TAG_STREAM) return this.fail(def.failStatus, this.lastResult);
+        // Tagging is best effort (PIC reports STATUS_TAG_STREAM_CALL_FAILED and goes on).
+        this.report(
+          new KvsError('STATUS_TAG_STREAM_CALL_FAILED', `TagResource failed ${def.maxRetries + 1} times`),
+          0,
+          false,
+        );
+        next = S.GET_ENDPOINT;
+        this.localRetries = 0;
+      } else {
+        delay = this.backoff.next(this.clock.now());
+      }
+    } else {
+      this.localRetries = 0;
+    }
+    this.setState(next);
+    if (delay > 0) {
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.execute();
+      }, delay);
+    } else {
+      this.execute();
+    }
+  }
+
+  /** PIC's execute*State functions. */
+  private execute(): void {
+    const def = this.definition;
+    switch (this.stateValue) {
+      case S.NEW:
+        this.lastResult = R.NOT_SET;
+        return this.step();
+      case S.DESCRIBE:
+        return this.call(
+          () => this.service.describeStream(def.streamName),
+          (out) => {
+            const d = out.description;
+            if (out.result === R.OK) {
+              if (d === undefined || typeof d.streamArn !== 'string' || d.streamArn.length === 0) {
+                return this.fail(
+                  StatusCode.STATUS_INVALID_DESCRIBE_STREAM_RESPONSE,
+                  out.result,
+                  'DescribeStream gave no stream ARN',
+                );
+              }
+              this.streamArn = d.streamArn;
+              this.streamStatus = d.status;
+            } else {
+              this.streamStatus = undefined;
+            }
+          },
+        );
+      case S.CREATE:
+        return this.call(
+          () =>
+            this.service.createStream({
+              deviceName: this.deviceName,
+              streamName: def.streamName,
+              contentType: def.contentType,
+              kmsKeyId: def.kmsKeyId,
+              retentionPeriod: def.retentionPeriod,
+            }),
+          (out) => {
+            if (out.result !== R.OK) return;
+            if (typeof out.streamArn !== 'string' || out.streamArn.length === 0) {
+              return this.fail(
+                StatusCode.STATUS_INVALID_CREATE_STREAM_RESPONSE,
+                out.result,
+                'CreateStream gave no stream ARN',
+              );
+            }
+            this.streamArn = out.streamArn;
+            this.streamStatus = 'ACTIVE';
+          },
+        );
+      case S.TAG_STREAM:
+        return this.call(
+          () => this.service.tagStream({ streamArn: this.streamArn ?? '', streamName: def.streamName, tags: def.tags }),
+          () => {},
+        );
+      case S.GET_ENDPOINT:
+        return this.call(
+          () => this.service.getDataEndpoint({ streamName: def.streamName, apiName: 'PUT_MEDIA' }),
+          (out) => {
+            if (out.result !== R.OK) return;
+            if (typeof out.endpoint !== 'string' || out.endpoint.length === 0 || out.endpoint.length > 10_000) {
+              this.lastResult = R.UNKNOWN;
+              this.report(new KvsError('STATUS_INVALID_URI_LEN', 'GetDataEndpoint gave no usable endpoint'), 0, false);
+              return;
+            }
+            this.endpoint = out.endpoint;
+          },
+        );
+      case S.GET_TOKEN:
+        return this.call(
+          () => this.service.getStreamingToken({ streamName: def.streamName }),
+          (out) => {
+            if (out.result !== R.OK) return;
+            this.acceptToken(out.token, out.expiration);
+          },
+        );
+      case S.READY:
+        if (!this.isReady) {
+          this.isReady = true;
+          this.emit('ready');
+        }
+        // Open a connection once there is something to send (PIC waits for data too).
+        if (this.hasUnsentData()) this.step();
+        return;
+      case S.PUT_STREAM:
+        return this.openConnection();
+      case S.STREAMING:
+        this.backoff.reset();
+        return;
+      case S.STOPPED:
+        if (this.stopping && !this.hasUnsentData()) return;
+        return this.step();
+    }
+  }
+
+  /** Runs a service call with a timeout; feeds its result to the state machine. */
+  private call<O extends ServiceCallOutcome>(invoke: () => Promise<O>, onResult: (out: O) => void): void {
+    const generation = this.generation;
+    const state = this.stateValue;
+    let settled = false;
+    const settle = (out: O) => {
+      if (settled || generation !== this.generation || state !== this.stateValue || this.failure) return;
+      settled = true;
+      this.clock.clearTimeout(timeout);
+      this.lastResult = typeof out?.result === 'number' ? out.result : R.UNKNOWN;
+      onResult(out);
+      if (!this.failure) this.step();
+    };
+    const timeout = this.clock.setTimeout(() => settle({ result: R.REQUEST_TIMEOUT } as O), this.serviceCallTimeout);
+    let promise: Promise<O>;
+    try {
+      promise = invoke();
+    } catch (e) {
+      promise = Promise.reject(e);
+    }
+    Promise.resolve(promise).then(settle, (e: unknown) => settle({ result: resultOf(e) } as O));
+  }
+
+  /** PIC's getStreamingTokenResult: bounds and jitter on the expiration; schedules the rotation. */
+  private acceptToken(token: T | undefined, expiration: number | undefined): void {
+    const now = this.clock.now();
+    if (typeof expiration !== 'number' || !(expiration >= now + MIN_STREAMING_TOKEN_EXPIRATION_DURATION)) {
+      this.lastResult = R.UNKNOWN;
+      this.report(
+        new KvsError(
+          'STATUS_INVALID_TOKEN_EXPIRATION',
+          `token expiration must be ≥ now + 30 s, got ${expiration === undefined ? 'none' : `${(expiration - now) / SECOND} s`}`,
+        ),
+        0,
+        false,
+      );
+      return;
+    }
+    let expires = Math.min(expiration, now + MAX_ENFORCED_TOKEN_EXPIRATION_DURATION);
+    const remaining = expires - now;
+    if (remaining > 5 * MINUTE) expires -= Math.min(3 * MINUTE, Math.floor(this.random() * remaining * 0.1));
+    this.token = token;
+    this.tokenExpiration = expires;
+    this.clearTimer('rotationTimer');
+    this.rotationTimer = this.clock.setTimeout(
+      () => {
+        this.rotationTimer = undefined;
+        this.rotate();
+      },
+      Math.max(0, expires - STREAMING_TOKEN_EXPIRATION_GRACE_PERIOD - now),
+    );
+  }
+
+  /**
+   * Token rotation: a second connection is opened with a fresh token while the first keeps
+   * sending; the next key frame starts a new MKV stream that goes to the new connection, and
+   * the old one ends after the last item before it — no gap, no fragment sent twice.
+   */
+  private rotate(): void {
+    if (this.failure || this.stopping) return;
+    if (this.stateValue !== S.STREAMING) {
+      // Not connected: the next connection will get a fresh token anyway.
+      if (this.stateValue === S.READY || this.stateValue === S.STOPPED) this.restartFrom(R.STREAM_AUTH_IN_GRACE_PERIOD);
+      return;
+    }
+    this.resetOnKeyFrame = true;
+    this.restartFrom(R.STREAM_AUTH_IN_GRACE_PERIOD);
+  }
+
+  private restartFrom(result: number): void {
+    if (this.timer !== undefined) return;
+    this.lastResult = result;
+    this.setState(S.STOPPED);
+    this.step();
+  }
+
+  /** PUT_STREAM: opens a PutMedia connection on a new upload handle. */
+  private openConnection(): void {
+    const h = new UploadHandle(this.nextHandle++, this.clock.now());
+    h.sessionStart = this.writer.currentTimestamps().streamStartUs;
+    this.handles.push(h);
+    this.counters.totalSessions++;
+    const def = this.definition;
+    this.call(
+      () =>
+        this.service.putStream({
+          streamName: def.streamName,
+          containerType: 'video/x-matroska',
+          streamStartTime: h.sessionStart,
+          absoluteFragmentTimes: def.absoluteFragmentTimes,
+          fragmentAcks: def.fragmentAcks,
+          endpoint: this.endpoint ?? '',
+          token: this.token,
+          uploadHandle: h.handle,
+        }),
+      (out) => {
+        if (out.result === R.OK) {
+          if (h.state === U.NEW) h.state = this.stopping ? U.TERMINATING : U.READY;
+          this.pulse(h);
+        } else {
+          h.state = U.ERROR;
+          this.removeFinishedHandles();
+        }
+      },
+    );
+  }
+
+  /** The stream cannot go on: report, and either restart after a backoff or stay failed. */
+  private fail(status: number, result: number, detail?: string): void {
+    const error = new KvsError(status, detail ?? `${streamStateName(this.stateValue)} failed (last result ${result})`);
+    if (this.definition.restartOnError && isRetriableStatus(status) && !this.stopping) {
+      // PIC reports and the C producer's continuous-retry callbacks start over after a backoff.
+      this.report(error, 0, false);
+      this.localRetries = 0;
+      this.lastResult = R.NOT_SET;
+      this.setState(S.NEW);
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.step();
+      }, this.backoff.next(this.clock.now()));
+      return;
+    }
+    this.failure = error;
+    this.clearTimer('rotationTimer');
+    this.clearTimer('intermittentTimer');
+    this.report(error, 0, true);
+    for (const w of this.stopWaiters.splice(0)) w.reject(error);
+  }
+
+  private report(error: KvsError, uploadHandle: number, fatal: boolean, fragmentTimestamp?: number): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error, { uploadHandle, fragmentTimestamp, fatal });
+  }
+
+  private clearTimer(which: 'timer' | 'rotationTimer' | 'intermittentTimer'): void {
+    const t = this[which];
+    if (t !== undefined) this.clock.clearTimeout(t);
+    this[which] = undefined;
+  }
+
+  private hasUnsentData(): boolean {
+    const v = this.view;
+    // After a drop, what the rollback will replay counts too.
+    return v.current < v.head || this.pendingTail !== undefined || (this.rollback !== undefined && v.tail < v.head);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Upload handles: the pull API
+
+  /** The oldest handle still sending: only it may take items (PIC's ordering of handles). */
+  private sendingHandle(): UploadHandle | undefined {
+    for (const h of this.handles) if (h.state & SENDING) return h;
+    return undefined;
+  }
+
+  private handle(uploadHandle: number): UploadHandle | undefined {
+    for (const h of this.handles) if (h.handle === uploadHandle) return h;
+    return undefined;
+  }
+
+  private pulse(h: UploadHandle): void {
+    this.emit('dataAvailable', h.handle, this.view.currentViewDuration, this.view.currentViewSize);
+  }
+
+  private dataAvailable(): void {
+    const h = this.sendingHandle();
+    if (h) this.pulse(h);
+  }
+
+  /**
+   * PIC's getKinesisVideoStreamData: the next bytes for `uploadHandle`, at most `maxBytes`. At the
+   * start of a connection the bytes begin with an MKV stream header (a fresh one after a
+   * reconnect), then frames from the content view; at its end the end-of-stream tags. The result
+   * object and its view are reused: consume them before calling again.
+   */
+  getStreamData(uploadHandle: number, maxBytes = 65536): StreamData {
+    const out = this.result;
+    out.data = EMPTY;
+    if (!(maxBytes > 0)) throw new KvsError('STATUS_INVALID_ARG', `maxBytes must be > 0, got ${maxBytes}`);
+    const h = this.handle(uploadHandle);
+    if (h === undefined) {
+      out.status = StatusCode.STATUS_UPLOAD_HANDLE_ABORTED;
+      return out;
+    }
+    switch (h.state) {
+      case U.NEW:
+        out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
+        return out;
+      case U.AWAITING_ACK:
+        out.status = StatusCode.STATUS_AWAITING_PERSISTED_ACK;
+        return out;
+      case U.ACK_RECEIVED:
+      case U.TERMINATED:
+        h.state = U.TERMINATED;
+        out.status = StatusCode.STATUS_END_OF_STREAM;
+        return out;
+      case U.ERROR:
+        out.status = StatusCode.STATUS_UPLOAD_HANDLE_ABORTED;
+        return out;
+    }
+    if (this.sendingHandle() !== h) {
+      out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
+      return out;
+    }
+    this.checkStaleness();
+    // Finish the item in progress first.
+    if (h.piece < h.pieces.length) return this.slice(h, maxBytes);
+    if (!h.started && !this.beginSession(h)) {
+      out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
+      return out;
+    }
+    return this.nextItem(h, maxBytes);
+  }
+
+  /** First bytes of a connection: roll back after a drop, and make sure they start an MKV stream. */
+  private beginSession(h: UploadHandle): boolean {
+    const v = this.view;
+    if (this.rollback) {
+      if (this.definition.streamingType === StreamingType.OFFLINE) v.resetCurrent();
+      else
+        v.rollbackCurrent(
+          this.definition.replayDuration,
+          true,
+          this.definition.fragmentAcks && this.rollback.hostAlive,
+        );
+      this.rollback = undefined;
+    }
+    // A session must start at a fragment boundary; what is passed over counts as unsent.
+    let i = v.current;
+    while (
+      (i < v.head && !(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START))) ||
+      (i < v.head && v.itemFlags(i) & F.SKIP_ITEM)
+    )
+      i++;
+    if (i >= v.head) return false;
+    if (i !== v.current) v.setCurrent(i);
+    if (!(v.itemFlags(i) & F.STREAM_START) || v.streamStartHeader(i) !== undefined) {
+      v.setStreamStartHeader(i, this.writer.streamHeader());
+    }
+    h.started = true;
+    h.state = h.state === U.READY ? U.STREAMING : h.state;
+    h.sessionStart = this.writer.currentTimestamps().streamStartUs;
+    return true;
+  }
+
+  private nextItem(h: UploadHandle, maxBytes: number): StreamData {
+    const out = this.result;
+    const v = this.view;
+    const i = v.getNext();
+    if (i >= 0) {
+      const flags = v.itemFlags(i);
+      // A new MKV stream (token rotation, a reset) belongs to the next connection.
+      if (flags & F.STREAM_START && h.item !== -1 && v.streamStartHeader(i) === undefined) {
+        v.setCurrent(i);
+        if (h.state !== U.TERMINATING) h.state = U.TERMINATING;
+        return this.endSession(h, maxBytes);
+      }
+      h.item = i;
+      h.pieces.length = 0;
+      const header = v.streamStartHeader(i);
+      if (header) h.pieces.push(header);
+      h.pieces.push(v.itemData(i));
+      h.piece = 0;
+      h.offset = 0;
+      if (flags & F.FRAGMENT_START) h.lastFragmentPts = v.itemPts(i);
+      h.lastWasEndOfFragment = (flags & F.FRAGMENT_END) !== 0;
+      return this.slice(h, maxBytes);
+    }
+    if (h.state === U.TERMINATING || this.stopping) {
+      h.state = U.TERMINATING;
+      return this.endSession(h, maxBytes);
+    }
+    out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
+    return out;
+  }
+
+  /** Sends the session's closing tags, then waits for the last PERSISTED ACK or ends. */
+  private endSession(h: UploadHandle, maxBytes: number): StreamData {
+    const out = this.result;
+    if (h.tail === undefined) {
+      const tail =
+        this.pendingTail ?? (h.lastWasEndOfFragment || h.item === -1 ? EMPTY : this.writer.endOfStreamTags());
+      this.pendingTail = undefined;
+      h.tail = tail;
+    }
+    if (h.tail.length > 0) {
+      h.item = -1;
+      h.pieces.length = 0;
+      h.pieces.push(h.tail);
+      h.tail = EMPTY;
+      h.piece = 0;
+      h.offset = 0;
+      return this.slice(h, maxBytes);
+    }
+    const awaitAck = this.definition.fragmentAcks && this.definition.retentionPeriod !== 0 && h.lastFragmentPts >= 0;
+    h.state = awaitAck ? U.AWAITING_ACK : U.TERMINATED;
+    out.status = awaitAck ? StatusCode.STATUS_AWAITING_PERSISTED_ACK : StatusCode.STATUS_END_OF_STREAM;
+    // The next connection may start now.
+    const next = this.sendingHandle();
+    if (next) this.pulse(next);
+    if (!awaitAck) this.finishHandle(h);
+    return out;
+  }
+
+  private slice(h: UploadHandle, maxBytes: number): StreamData {
+    const out = this.result;
+    const piece = h.pieces[h.piece];
+    const end = Math.min(piece.length, h.offset + maxBytes);
+    out.data = h.offset === 0 && end === piece.length ? piece : piece.subarray(h.offset, end);
+    out.status = StatusCode.STATUS_SUCCESS;
+    h.bytesSent += end - h.offset;
+    this.counters.transferredBytes += end - h.offset;
+    h.offset = end;
+    if (end === piece.length) {
+      h.piece++;
+      h.offset = 0;
+    }
+    return out;
+  }
+
+  private checkStaleness(): void {
+    if (this.definition.connectionStalenessDuration === 0 || !this.definition.fragmentAcks) return;
+    const gap = this.view.checkConnectionStaleness();
+    if (gap > 0) {
+      if (!this.staleReported) {
+        this.staleReported = true;
+        this.counters.staleEvents++;
+        this.emit('connectionStale', gap);
+      }
+    } else {
+      this.staleReported = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // ACKs and connection ends (fed by the transport)
+
+  /**
+   * An ACK from the PutMedia response of `uploadHandle` (PIC's streamFragmentAckEvent). Returns
+   * STATUS_SUCCESS, or a warning status that changes nothing: STATUS_ACK_TIMESTAMP_NOT_IN_VIEW_WINDOW
+   * for an ACK whose fragment is no longer buffered, STATUS_INVALID_FRAGMENT_ACK_TYPE, or
+   * STATUS_UPLOAD_HANDLE_ABORTED for an unknown or finished handle.
+   */
+  fragmentAck(uploadHandle: number, ack: FragmentAck): number {
+    const h = this.handle(uploadHandle);
+    this.emit('ack', ack, uploadHandle);
+    if (h === undefined || h.state === U.TERMINATED || h.state === U.ERROR)
+      return StatusCode.STATUS_UPLOAD_HANDLE_ABORTED;
+    const type = ack.ackType;
+    if (type === FragmentAckType.IDLE) return StatusCode.STATUS_SUCCESS;
+    if (
+      type !== FragmentAckType.BUFFERING &&
+      type !== FragmentAckType.RECEIVED &&
+      type !== FragmentAckType.PERSISTED &&
+      type !== FragmentAckType.ERROR
+    ) {
+      return StatusCode.STATUS_INVALID_FRAGMENT_ACK_TYPE;
+    }
+    if (typeof ack.timecode !== 'number' || !Number.isFinite(ack.timecode) || ack.timecode < 0) {
+      return StatusCode.STATUS_INVALID_FRAGMENT_ACK_TYPE;
+    }
+    const ts =
+      ack.timecode * this.definition.timecodeScale + (this.definition.absoluteFragmentTimes ? 0 : h.sessionStart);
+    const v = this.view;
+    let i = v.findItemByTimestamp(ts, true);
+    if (i < 0) {
+      this.report(
+        new KvsError('STATUS_ACK_TIMESTAMP_NOT_IN_VIEW_WINDOW', `ACK for ${ts} µs is outside the buffer`),
+        uploadHandle,
+        false,
+        ts,
+      );
+      return StatusCode.STATUS_ACK_TIMESTAMP_NOT_IN_VIEW_WINDOW;
+    }
+    // The ACK names its fragment's start; step back to it if the lookup landed inside.
+    while (i > v.tail && !(v.itemFlags(i) & F.FRAGMENT_START)) i--;
+    const fragmentPts = v.itemPts(i);
+    switch (type) {
+      case FragmentAckType.BUFFERING:
+        this.counters.bufferedAcks++;
+        v.setFlags(i, F.BUFFERING_ACK);
+        this.staleReported = false;
+        break;
+      case FragmentAckType.RECEIVED:
+        this.counters.receivedAcks++;
+        v.setFlags(i, F.RECEIVED_ACK);
+        // Without retention there will be no PERSISTED ACK: RECEIVED is as far as it goes.
+        if (this.definition.retentionPeriod === 0 && this.trimAllowed(h)) v.trimToNextFragment(i);
+        break;
+      case FragmentAckType.PERSISTED:
+        this.counters.persistedAcks++;
+        v.setFlags(i, F.PERSISTED_ACK);
+        if (this.trimAllowed(h)) v.trimToNextFragment(i);
+        if (h.state === U.AWAITING_ACK && fragmentPts >= h.lastFragmentPts) {
+          h.state = U.ACK_RECEIVED;
+          this.pulse(h);
+        }
+        this.checkStopped();
+        break;
+      case FragmentAckType.ERROR:
+        this.counters.errorAcks++;
+        this.errorAck(h, i, ack);
+        break;
+    }
+    return StatusCode.STATUS_SUCCESS;
+  }
+
+  /** PIC trims behind a PERSISTED ACK only when every older connection is done with its items. */
+  private trimAllowed(h: UploadHandle): boolean {
+    for (const other of this.handles) {
+      if (other === h) return true;
+      if (!(other.state & READY_TO_TRIM)) return false;
+    }
+    return true;
+  }
+
+  private errorAck(h: UploadHandle, i: number, ack: FragmentAck): void {
+    const status = ackErrorStatus(ack.result);
+    const pts = this.view.itemPts(i);
+    if (!isRetriableResult(ack.result)) {
+      // The service will never take this fragment: skip it, and if it is still being built,
+      // drop its remaining frames until the next key frame.
+      const complete = this.view.skipFragment(i);
+      if (!complete) this.skipUntilKeyFrame = true;
+    }
+    this.report(
+      new KvsError(
+        status,
+        `ERROR ACK ${ack.result}${ack.errorCode ? ` (${ack.errorCode})` : ''} for fragment ${ack.fragmentNumber ?? '?'}`,
+      ),
+      h.handle,
+      false,
+      pts,
+    );
+    // The service closes the connection after an error; reconnect (and replay what is retriable).
+    this.streamTerminated(h.handle, ack.result);
+  }
+
+  /**
+   * The connection of `uploadHandle` ended (PIC's streamTerminatedEvent): normally after
+   * END_OF_STREAM, or early with the result of the failure (a timeout, an HTTP status, an
+   * ErrorId). Data buffered is kept; a new connection rolls back as PIC does.
+   */
+  streamTerminated(uploadHandle: number, result: number = R.OK): void {
+    const h = this.handle(uploadHandle);
+    if (h === undefined) return;
+    const graceful = h.state === U.TERMINATED || h.state === U.ACK_RECEIVED || h.state === U.AWAITING_ACK;
+    const wasSending = h.state & SENDING && this.sendingHandle() === h;
+    if (h.state === U.AWAITING_ACK && result === R.OK) {
+      // Closed before the last PERSISTED ACK: nothing to resend, but PIC reports it.
+      this.report(
+        new KvsError(
+          'STATUS_PUTMEDIA_LAST_PERSIST_ACK_NOT_RECEIVED',
+          'connection closed before the last PERSISTED ACK',
+        ),
+        h.handle,
+        false,
+      );
+    }
+    h.state = U.TERMINATED;
+    this.finishHandle(h);
+    if (graceful) {
+      this.checkStopped();
+      const next = this.sendingHandle();
+      if (next) this.pulse(next);
+      else if (
+        this.hasUnsentData() &&
+        !this.failure &&
+        (this.stateValue === S.STREAMING || this.stateValue === S.READY)
+      )
+        this.restartFrom(R.OK);
+      return;
+    }
+    if (!wasSending) return;
+    // An unexpected end of the connection that was sending.
+    if (h.started) this.rollback = { hostAlive: isHostAliveResult(result) };
+    this.view.releaseInFlight();
+    if (this.sendingHandle() !== undefined) return;
+    if (this.stopping && !this.hasUnsentData() && this.rollback === undefined) return this.checkStopped();
+    const reconnecting =
+      this.stateValue & (S.DESCRIBE | S.CREATE | S.TAG_STREAM | S.GET_ENDPOINT | S.GET_TOKEN | S.READY | S.PUT_STREAM);
+    if (!reconnecting && !this.failure) {
+      // Without restart-on-error, a failed connection stops the stream (fromStopped decides).
+      this.restartFrom(result);
+    }
+  }
+
+  private finishHandle(h: UploadHandle): void {
+    if (h.state === U.TERMINATED || h.state === U.ERROR) this.emit('closed', h.handle);
+    this.removeFinishedHandles();
+  }
+
+  private removeFinishedHandles(): void {
+    // Finished handles at the front can go; later ones wait so ACK trimming keeps its order.
+    while (this.handles.length > 0 && (this.handles[0].state === U.TERMINATED || this.handles[0].state === U.ERROR))
+      this.handles.shift();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Intermittent producer and metrics
+
+  private scheduleIntermittentCheck(delay: number): void {
+    this.intermittentTimer = this.clock.setTimeout(() => {
+      this.intermittentTimer = undefined;
+      this.intermittentCheck();
+      if (!this.stopping && !this.failure) this.scheduleIntermittentCheck(INTERMITTENT_PRODUCER_PERIOD);
+    }, delay);
+  }
+
+  /** PIC's checkIntermittentProducerCallback: after 20 s without frames, close the open fragment with an EoFR. */
+  private intermittentCheck(): void {
+    if (!this.definition.keyFrameFragmentation || this.stopping || this.failure) return;
+    if (!this.writer.streamStarted || this.writer.lastWasEndOfFragment) return;
+    if (this.clock.now() - this.lastPutTime <= INTERMITTENT_PRODUCER_MAX_TIMEOUT) return;
+    try {
+      this.order?.flush();
+      this.store({
+        trackId: this.definition.tracks[0].trackId,
+        pts: 0,
+        dts: 0,
+        duration: 0,
+        flags: FrameFlags.END_OF_FRAGMENT,
+        data: EMPTY,
+      });
+    } catch (e) {
+      if (isKvsError(e)) this.report(e, 0, false);
+      else throw e;
+    }
+  }
+
+  /** StreamMetrics (PIC's getKinesisVideoStreamMetrics), durations µs. */
+  metrics(): StreamMetrics {
+    const v = this.view.metrics();
+    const uptime = this.clock.now() - this.createdAt;
+    const seconds = Math.max(uptime / SECOND, 1e-9);
+    const c = this.counters;
+    return {
+      ...v,
+      state: streamStateName(this.stateValue),
+      uptime,
+      totalSessions: c.totalSessions,
+      totalActiveSessions: this.handles.filter((h) => h.state & (SENDING | U.AWAITING_ACK)).length,
+      transferredBytes: c.transferredBytes,
+      bufferedAcks: c.bufferedAcks,
+      receivedAcks: c.receivedAcks,
+      persistedAcks: c.persistedAcks,
+      errorAcks: c.errorAcks,
+      putFrameErrors: c.putFrameErrors,
+      streamApiCallRetryCount: c.retries,
+      currentFrameRate: 0,
+      currentTransferRate: c.transferredBytes / seconds,
+    };
+  }
+
+  /** The name of a status, for logs (re-exported convenience). */
+  static statusName(status: number): string {
+    return statusName(status);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A rejected service call's result: its `result` property, a KvsError's mapped status, or UNKNOWN. */
+function resultOf(e: unknown): number {
+  if (e !== null && typeof e === 'object' && typeof (e as { result?: unknown }).result === 'number')
+    return (e as { result: number }).result;
+  return R.UNKNOWN;
+}
+
+export type { StatusName };

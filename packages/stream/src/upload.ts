@@ -1,0 +1,54 @@
+// Upload handles: one per PutMedia connection, as PIC's UploadHandleInfo.
+
+/** Upload handle states, bit for bit PIC's `UPLOAD_HANDLE_STATE_*`. */
+export const UploadHandleState = {
+  NEW: 0x01,
+  READY: 0x02,
+  STREAMING: 0x04,
+  /** Sending the end-of-stream tags. */
+  TERMINATING: 0x08,
+  /** Everything sent; waiting for the PERSISTED ACK of the last fragment. */
+  AWAITING_ACK: 0x10,
+  ACK_RECEIVED: 0x20,
+  TERMINATED: 0x40,
+  ERROR: 0x80,
+} as const;
+export type UploadHandleState = (typeof UploadHandleState)[keyof typeof UploadHandleState];
+
+const U = UploadHandleState;
+/** Handles that may be trimmed behind (PIC's READY_TO_TRIM). */
+export const READY_TO_TRIM = U.ACK_RECEIVED | U.TERMINATED | U.ERROR;
+/** Handles still sending. */
+export const SENDING = U.READY | U.STREAMING | U.TERMINATING;
+
+/** The name of a handle state, for logs. */
+export function uploadHandleStateName(state: number): string {
+  for (const [name, value] of Object.entries(UploadHandleState)) if (value === state) return name;
+  return `0x${state.toString(16)}`;
+}
+
+/** One PutMedia connection's bookkeeping. */
+export class UploadHandle {
+  state: UploadHandleState = U.NEW;
+  /** Whether any byte went out on this connection. */
+  started = false;
+  /** Item being sent (-1: none) and what is left of it: the pieces (header slot, item bytes). */
+  item = -1;
+  pieces: Uint8Array[] = [];
+  piece = 0;
+  offset = 0;
+  /** PTS of the last fragment start sent (µs), -1 before the first. */
+  lastFragmentPts = -1;
+  /** Whether the last item sent was an EoFR (then no end-of-stream tags are needed). */
+  lastWasEndOfFragment = false;
+  /** Bytes queued to send when the session ends (end-of-stream tags), if any. */
+  tail: Uint8Array | undefined;
+  /** Session start (stream start PTS, µs) for relative cluster timecodes. */
+  sessionStart = 0;
+  bytesSent = 0;
+
+  constructor(
+    readonly handle: number,
+    readonly createTime: number,
+  ) {}
+}
