@@ -864,8 +864,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       return out;
     }
     this.checkStaleness();
-    // Finish the item in progress first.
+    // Finish the item in progress first; a session that is ending takes no more items.
     if (h.piece < h.pieces.length) return this.slice(h, maxBytes);
+    if (h.ending) return this.endSession(h, maxBytes);
     if (!h.started && !this.beginSession(h)) {
       out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
       return out;
@@ -938,6 +939,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** Sends the session's closing tags, then waits for the last PERSISTED ACK or ends. */
   private endSession(h: UploadHandle, maxBytes: number): StreamData {
     const out = this.result;
+    h.ending = true;
     if (h.tail === undefined) {
       const tail =
         this.pendingTail ?? (h.lastWasEndOfFragment || h.item === -1 ? EMPTY : this.writer.endOfStreamTags());

@@ -41,6 +41,8 @@ export class UploadHandle {
   lastFragmentPts = -1;
   /** Whether the last item sent was an EoFR (then no end-of-stream tags are needed). */
   lastWasEndOfFragment = false;
+  /** The session is ending: only its closing tags are left to send. */
+  ending = false;
   /** Bytes queued to send when the session ends (end-of-stream tags), if any. */
   tail: Uint8Array | undefined;
   /** Session start (stream start PTS, µs) for relative cluster timecodes. */

@@ -146,6 +146,8 @@ export interface Session {
   clusters: number[];
   frames: Array<{ track: number; ts: number; key: boolean; size: number }>;
   tagNames: string[];
+  /** Frame counts at which EBML headers appeared. */
+  headersAt: number[];
   ended: boolean;
   error?: unknown;
 }
@@ -168,13 +170,16 @@ export class MockConsumer {
   session(handle: number): Session {
     let s = this.sessions.get(handle);
     if (!s) {
-      s = { handle, bytes: 0, ebmlHeaders: 0, clusters: [], frames: [], tagNames: [], ended: false };
+      s = { handle, bytes: 0, ebmlHeaders: 0, headersAt: [], clusters: [], frames: [], tagNames: [], ended: false };
       this.sessions.set(handle, s);
       const session = s;
       this.parsers.set(
         handle,
         new MkvParser({
-          ebmlHeader: () => session.ebmlHeaders++,
+          ebmlHeader: () => {
+            session.ebmlHeaders++;
+            session.headersAt.push(session.frames.length);
+          },
           clusterStart: (c) => session.clusters.push(c.timecode),
           frame: (f) =>
             session.frames.push({ track: f.trackNumber, ts: f.timestampUs, key: f.keyFrame, size: f.data.length }),
@@ -208,6 +213,11 @@ export class MockConsumer {
         if (r.status === StatusCode.STATUS_END_OF_STREAM && !s.ended) {
           s.ended = true;
           this.stream.streamTerminated(handle, R.OK);
+        }
+        // The end-of-stream tags closed the last fragment: the service ACKs it.
+        if (r.status === StatusCode.STATUS_AWAITING_PERSISTED_ACK) {
+          this.ack(handle, s, true);
+          continue;
         }
         break;
       }

@@ -338,10 +338,12 @@ describe('KinesisVideoStream: stop and reset', () => {
     const p = stream.stopSync().then(() => {
       done = true;
     });
+    consumer.ackTypes = [];
     consumer.pump();
     await settle();
     expect(done).toBe(false);
     expect(stream.uploadHandles[0]?.state).toBe(U.AWAITING_ACK);
+    consumer.ackTypes = [FragmentAckType.PERSISTED];
     consumer.ackAll();
     consumer.pump();
     await p;
