@@ -198,7 +198,9 @@ export class MockConsumer {
     for (const { handle } of this.stream.uploadHandles) {
       const s = this.session(handle);
       const parser = this.parsers.get(handle)!;
-      for (;;) {
+      let awaited = false;
+      for (let guard = 0; ; guard++) {
+        if (guard > 1_000_000) throw new Error(`handle ${handle} never runs dry`);
         const r = this.stream.getStreamData(handle, this.chunk);
         if (r.status === StatusCode.STATUS_SUCCESS) {
           s.bytes += r.data.length;
@@ -215,7 +217,8 @@ export class MockConsumer {
           this.stream.streamTerminated(handle, R.OK);
         }
         // The end-of-stream tags closed the last fragment: the service ACKs it.
-        if (r.status === StatusCode.STATUS_AWAITING_PERSISTED_ACK) {
+        if (r.status === StatusCode.STATUS_AWAITING_PERSISTED_ACK && !awaited) {
+          awaited = true;
           this.ack(handle, s, true);
           continue;
         }
@@ -228,6 +231,7 @@ export class MockConsumer {
 
   /** ACKs fragments that are complete (a later cluster began) or, with `all`, every one seen. */
   ack(handle: number, s: Session, all: boolean): void {
+    if (this.ackTypes.length === 0) return;
     const done = this.acked.get(handle) ?? 0;
     const complete = all || s.ended ? s.clusters.length : s.clusters.length - 1;
     for (let i = done; i < complete; i++) {
