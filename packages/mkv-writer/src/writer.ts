@@ -6,8 +6,7 @@
 // generator's state; only a successful write/package commits. So a rejected frame changes nothing.
 
 import {
-  annexBToAvcc,
-  annexBToAvccSize,
+  AnnexBToAvccConverter,
   avccToAnnexBInPlace,
   codecPrivateFromAnnexBKeyFrame,
   isValidAvcc,
@@ -161,6 +160,8 @@ function fail(status: StatusName, message: string): never {
 export class MkvWriter {
   private tracks: ResolvedTrack[];
   private readonly nalFlags: number;
+  /** Annex-B → AVCC in one scan: sized in plan(), written in writePayload(). */
+  private readonly converter = new AnnexBToAvccConverter();
   private readonly scaleNs: number;
   /** TimecodeScale in µs when it is a whole number of µs (then ticks = µs / scaleUs exactly). */
   private readonly scaleUs: number;
@@ -557,7 +558,8 @@ export class MkvWriter {
     let payload = data.length;
     if (track.nal !== undefined) {
       if ((this.nalFlags & NalAdaptation.ANNEXB_NALS) !== 0) {
-        payload = annexBToAvccSize(data);
+        // One scan: the converter keeps the NAL bounds for write().
+        payload = this.converter.prepare(data);
         convert = ANNEXB_TO_AVCC;
       } else if ((this.nalFlags & NalAdaptation.AVCC_NALS) !== 0) {
         if (!isValidAvcc(data, 4)) fail('STATUS_MKV_INVALID_AVCC_NALU_IN_FRAME_DATA', 'frame is not AVCC');
@@ -701,7 +703,8 @@ export class MkvWriter {
   private writePayload(dst: Uint8Array, pos: number): void {
     const data = (this.pFrame as Frame).data;
     if (this.pConvert === ANNEXB_TO_AVCC) {
-      annexBToAvcc(data, dst, pos);
+      this.converter.write(dst, pos);
+      this.converter.release();
     } else {
       dst.set(data, pos);
       if (this.pConvert === AVCC_TO_ANNEXB) avccToAnnexBInPlace(dst.subarray(pos, pos + data.length));
