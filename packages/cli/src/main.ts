@@ -8,7 +8,7 @@ const USAGE = `usage: kvs <command> [options]
 
 commands:
   inspect FILE [--json]   summarise an MKV file or GetMedia capture (streamed; any size)
-  demo                    package the sample in test-vectors/ as KVS MKV, then inspect it
+  demo [OUT]              package the sample in test-vectors/ as KVS MKV (default $TMPDIR/kvs-demo.mkv), then inspect it
   help                    this text`;
 
 /** Where relative paths start: the caller's directory, also under `pnpm kvs` (INIT_CWD). */
@@ -51,7 +51,7 @@ export async function main(
     }
     case 'demo': {
       const { demo } = await import('./demo');
-      return demo(out, err);
+      return demo(out, err, rest);
     }
     case undefined:
     case 'help':
