@@ -4,6 +4,8 @@
  * travel in, frame and track types, and microsecond time helpers.
  */
 
+export type { FragmentAck } from './ack';
+export { FragmentAckType } from './ack';
 export type { KvsErrorOptions } from './error';
 export { isKvsError, KvsError } from './error';
 export {
@@ -29,5 +31,3 @@ export {
 } from './time';
 export type { AudioTrackInfo, Frame, TrackInfo, VideoTrackInfo } from './types';
 export { FrameFlags, TrackType } from './types';
-export { FragmentAckType } from './ack';
-export type { FragmentAck } from './ack';
