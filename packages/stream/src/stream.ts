@@ -103,6 +103,8 @@ export interface StreamEvents {
   connectionStale: (sinceLastBufferingAck: number) => void;
   /** An upload handle's connection finished (PIC's streamClosedFn). */
   closed: (uploadHandle: number) => void;
+  /** Periodic StreamMetrics, every `metricsInterval` (PIC's logMetric / metricLoggingPeriod). */
+  metrics: (metrics: StreamMetrics) => void;
 }
 
 /** Options of {@link KinesisVideoStream}. */
@@ -122,6 +124,8 @@ export interface KinesisVideoStreamOptions<T = unknown> {
   serviceCallTimeout?: number;
   /** Close the open fragment after 20 s without frames (default true, PIC's AUTOMATIC_STREAMING_INTERMITTENT_PRODUCER). */
   intermittentProducer?: boolean;
+  /** Emit a `metrics` event this often, µs; 0 (default, as PIC's logMetric off) for never. */
+  metricsInterval?: number;
 }
 
 /** Counters for StreamMetrics that the view does not keep. */
@@ -197,6 +201,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   private timer: unknown;
   private rotationTimer: unknown;
   private intermittentTimer: unknown;
+  private metricsTimer: unknown;
 
   private readonly handles: UploadHandle[] = [];
   private nextHandle = 1;
@@ -274,6 +279,18 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       onRemove: (item) => this.onItemRemoved(item),
     });
     if (options.intermittentProducer ?? true) this.scheduleIntermittentCheck(INTERMITTENT_PRODUCER_START_DELAY);
+    const every = options.metricsInterval ?? 0;
+    if (!(every >= 0)) throw new KvsError('STATUS_INVALID_ARG', `metricsInterval must be ≥ 0 µs, got ${every}`);
+    if (every > 0) this.scheduleMetrics(every);
+  }
+
+  private scheduleMetrics(every: number): void {
+    this.metricsTimer = this.clock.setTimeout(() => {
+      this.metricsTimer = undefined;
+      if (this.failure) return;
+      this.emit('metrics', this.metrics());
+      this.scheduleMetrics(every);
+    }, every);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -484,6 +501,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
     this.clearTimer('intermittentTimer');
+    this.clearTimer('metricsTimer');
     this.view.free();
     this.handles.length = 0;
     this.removeAllListeners();
@@ -793,7 +811,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (this.listenerCount('error') > 0) this.emit('error', error, { uploadHandle, fragmentTimestamp, fatal });
   }
 
-  private clearTimer(which: 'timer' | 'rotationTimer' | 'intermittentTimer'): void {
+  private clearTimer(which: 'timer' | 'rotationTimer' | 'intermittentTimer' | 'metricsTimer'): void {
     const t = this[which];
     if (t !== undefined) this.clock.clearTimeout(t);
     this[which] = undefined;

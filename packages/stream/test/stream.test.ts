@@ -175,6 +175,65 @@ describe('KinesisVideoStream: retries (5 per state) and failures', () => {
   });
 });
 
+describe('KinesisVideoStream: retry rows of the service states', () => {
+  const retryRows: Array<[string, 'create' | 'tag' | 'endpoint' | 'token', number]> = [
+    ['CREATE', 'create', S.CREATE],
+    ['TAG_STREAM', 'tag', S.TAG_STREAM],
+    ['GET_ENDPOINT', 'endpoint', S.GET_ENDPOINT],
+    ['GET_TOKEN', 'token', S.GET_TOKEN],
+  ];
+  for (const [name, api, state] of retryRows) {
+    it(`${name} retries a failed call with backoff and moves on when it succeeds`, async () => {
+      const { clock, service, stream, states } = setup({ tags: { k: 'v' } });
+      service.describe = () => ({ result: R.RESOURCE_NOT_FOUND });
+      const ok = service[api];
+      service[api] = ((arg: never, n: number) => (n <= 2 ? { result: R.SERVICE_UNAVAILABLE } : ok(arg, n))) as never;
+      stream.start();
+      await clock.advance(10_000_000);
+      expect(service.count(api)).toBe(3);
+      // Two re-entries of the state, then on.
+      expect(states.filter((s) => s === state)).toHaveLength(1);
+      expect(stream.state).toBe(S.READY);
+      expect(stream.metrics().streamApiCallRetryCount).toBe(2);
+    });
+  }
+
+  it('READY moves to PUT_STREAM only once there is data, and STREAMING stays put', async () => {
+    const { clock, service, stream } = setup();
+    stream.start();
+    await clock.advance(60_000_000);
+    expect(stream.state).toBe(S.READY);
+    expect(service.count('put')).toBe(0);
+    stream.putFrame([...videoFrames(1)][0]);
+    await clock.advance(0);
+    expect(stream.state).toBe(S.STREAMING);
+    await clock.advance(60_000_000);
+    expect(stream.state).toBe(S.STREAMING);
+    expect(service.count('put')).toBe(1);
+  });
+
+  it('emits metrics periodically when asked', async () => {
+    const clock = new FakeClock();
+    const stream = new KinesisVideoStream({
+      definition: { streamName: 'm', tracks: [OPAQUE_TRACK], nalAdaptationFlags: 0 },
+      store: new ContentStore({ storageSize: 16 * MiB }),
+      service: new FakeService(clock),
+      clock,
+      intermittentProducer: false,
+      metricsInterval: 10_000_000,
+    });
+    const seen: string[] = [];
+    stream.on('metrics', (m) => seen.push(m.state));
+    stream.start();
+    await clock.advance(35_000_000);
+    expect(seen).toEqual(['READY', 'READY', 'READY']);
+    stream.free();
+    await clock.advance(35_000_000);
+    expect(seen).toHaveLength(3);
+    expect(clock.pending).toBe(0);
+  });
+});
+
 describe('KinesisVideoStream: PUT_STREAM and STOPPED recovery rows', () => {
   const putRows: Array<[number, number]> = [
     [R.REQUEST_TIMEOUT, S.GET_ENDPOINT],
