@@ -29,87 +29,93 @@ const master = (id: number, children: fc.Arbitrary<Node[]>, unknownAllowed: bool
 // An ID that is in no Matroska table: readers must skip it silently.
 export const FOREIGN_ID = 0x4abc;
 
-const simpleBlock = leaf(Id.SimpleBlock, bytes(300));
-const blockGroup = master(
-  Id.BlockGroup,
-  fc.tuple(leaf(Id.Block, bytes(100)), leaf(Id.BlockDuration, bytes(2))).map((t) => [...t] as Node[]),
-  false,
-);
-const cluster = master(
-  Id.Cluster,
-  fc
-    .tuple(
-      leaf(Id.Timestamp, bytes(8)),
-      fc.array(fc.oneof(simpleBlock, simpleBlock, blockGroup, leaf(Id.Void, bytes(5))), { maxLength: 8 }),
-    )
-    .map(([t, rest]) => [t, ...rest] as Node[]),
-  true,
-);
-const tags = master(
-  Id.Tags,
-  fc
-    .array(
-      master(
-        Id.Tag,
-        fc
-          .array(
-            master(
-              Id.SimpleTag,
-              fc.tuple(leaf(Id.TagName, bytes(10)), leaf(Id.TagString, bytes(10))).map((t) => [...t] as Node[]),
-              false,
-            ),
-            {
-              maxLength: 3,
-            },
-          )
-          .map((x) => x as Node[]),
-        false,
-      ),
-      { maxLength: 2 },
-    )
-    .map((x) => x as Node[]),
-  false,
-);
-const info = master(
-  Id.Info,
-  fc
-    .tuple(leaf(Id.TimestampScale, bytes(4)), leaf(Id.Title, bytes(20)), leaf(FOREIGN_ID, bytes(20)))
-    .map((t) => [...t] as Node[]),
-  false,
-);
-const tracks = master(
-  Id.Tracks,
-  fc
-    .array(
-      master(
-        Id.TrackEntry,
-        fc
-          .tuple(leaf(Id.TrackNumber, bytes(1)), leaf(Id.CodecID, bytes(16)), leaf(Id.CodecPrivate, bytes(64)))
-          .map((t) => [...t] as Node[]),
-        false,
-      ),
-      { minLength: 1, maxLength: 3 },
-    )
-    .map((x) => x as Node[]),
-  false,
-);
-const segment = master(
-  Id.Segment,
-  fc
-    .tuple(info, tracks, fc.array(fc.oneof(cluster, cluster, tags), { maxLength: 5 }))
-    .map(([i, t, rest]) => [i, t, ...rest] as Node[]),
-  true,
-);
-const ebmlHeader = master(
-  Id.EBML,
-  fc.tuple(leaf(Id.EBMLVersion, bytes(1)), leaf(Id.DocType, bytes(8))).map((t) => [...t] as Node[]),
-  false,
-);
+/**
+ * One to three EBML header + Segment pairs back to back, as GetMedia sends; Segments and
+ * Clusters may have unknown sizes when `unknown` is set.
+ */
+export function makeArbStream(unknown: boolean): fc.Arbitrary<Node[]> {
+  const simpleBlock = leaf(Id.SimpleBlock, bytes(300));
+  const blockGroup = master(
+    Id.BlockGroup,
+    fc.tuple(leaf(Id.Block, bytes(100)), leaf(Id.BlockDuration, bytes(2))).map((t) => [...t] as Node[]),
+    false,
+  );
+  const cluster = master(
+    Id.Cluster,
+    fc
+      .tuple(
+        leaf(Id.Timestamp, bytes(8)),
+        fc.array(fc.oneof(simpleBlock, simpleBlock, blockGroup, leaf(Id.Void, bytes(5))), { maxLength: 8 }),
+      )
+      .map(([t, rest]) => [t, ...rest] as Node[]),
+    unknown,
+  );
+  const tags = master(
+    Id.Tags,
+    fc
+      .array(
+        master(
+          Id.Tag,
+          fc
+            .array(
+              master(
+                Id.SimpleTag,
+                fc.tuple(leaf(Id.TagName, bytes(10)), leaf(Id.TagString, bytes(10))).map((t) => [...t] as Node[]),
+                false,
+              ),
+              {
+                maxLength: 3,
+              },
+            )
+            .map((x) => x as Node[]),
+          false,
+        ),
+        { maxLength: 2 },
+      )
+      .map((x) => x as Node[]),
+    false,
+  );
+  const info = master(
+    Id.Info,
+    fc
+      .tuple(leaf(Id.TimestampScale, bytes(4)), leaf(Id.Title, bytes(20)), leaf(FOREIGN_ID, bytes(20)))
+      .map((t) => [...t] as Node[]),
+    false,
+  );
+  const tracks = master(
+    Id.Tracks,
+    fc
+      .array(
+        master(
+          Id.TrackEntry,
+          fc
+            .tuple(leaf(Id.TrackNumber, bytes(1)), leaf(Id.CodecID, bytes(16)), leaf(Id.CodecPrivate, bytes(64)))
+            .map((t) => [...t] as Node[]),
+          false,
+        ),
+        { minLength: 1, maxLength: 3 },
+      )
+      .map((x) => x as Node[]),
+    false,
+  );
+  const segment = master(
+    Id.Segment,
+    fc
+      .tuple(info, tracks, fc.array(fc.oneof(cluster, cluster, tags), { maxLength: 5 }))
+      .map(([i, t, rest]) => [i, t, ...rest] as Node[]),
+    unknown,
+  );
+  const ebmlHeader = master(
+    Id.EBML,
+    fc.tuple(leaf(Id.EBMLVersion, bytes(1)), leaf(Id.DocType, bytes(8))).map((t) => [...t] as Node[]),
+    false,
+  );
 
-/** One to three EBML header + Segment pairs back to back, as GetMedia sends. */
-export const arbStream: fc.Arbitrary<Node[]> = fc
-  .array(fc.tuple(ebmlHeader, segment), { minLength: 1, maxLength: 3 })
-  .map((pairs) => pairs.flat() as Node[]);
+  return fc.array(fc.tuple(ebmlHeader, segment), { minLength: 1, maxLength: 3 }).map((pairs) => pairs.flat() as Node[]);
+}
+
+/** Streams with unknown-size Segments and Clusters allowed. */
+export const arbStream: fc.Arbitrary<Node[]> = makeArbStream(true);
 
 const hex = (d: Uint8Array) => Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
 
