@@ -111,6 +111,8 @@ export class ContentView {
   private bufferPressures = 0;
   private latencyPressures = 0;
   private staleEvents = 0;
+  /** Newest index ever flagged BUFFERING_ACK (-1: none), for the O(1) staleness check. */
+  private newestBuffering = -1;
 
   /** @internal Use {@link ContentStore.createView}. */
   constructor(owner: ViewOwner, id: number, options: ContentViewOptions) {
@@ -584,6 +586,7 @@ export class ContentView {
   setFlags(index: number, bits: ViewItemFlags): void {
     this.checkIndex(index);
     this.flagsOf[index % this.itemCount] |= bits & PUBLIC_FLAGS;
+    if (bits & BUFFERING_ACK && index > this.newestBuffering) this.newestBuffering = index;
   }
 
   /** Clears flag bits on an item (PIC clears BUFFERING/RECEIVED before a replay). */
@@ -656,15 +659,43 @@ export class ContentView {
     const cap = this.itemCount;
     const last = this.currentIndex - 1;
     const lastDts = this.dtsOf[last % cap];
-    for (let i = last; i >= this.tailIndex; i--) {
-      if (this.flagsOf[i % cap] & BUFFERING_ACK) return 0;
-      const gap = lastDts - this.dtsOf[i % cap];
-      if (gap > limit) {
-        this.staleEvents++;
-        return gap;
-      }
+    // O(1) form of PIC's walk back: the newest BUFFERING-acknowledged item is tracked as flags are
+    // set; no such item in [tail, last] means the walk would reach the tail.
+    let b = this.newestBuffering;
+    if (b > last) {
+      // The newest BUFFERING ACK is past `last` (current was rolled back): walk back to the
+      // newest one at or before it, as PIC does. Rare: only after rollbacks.
+      for (b = last; b >= this.tailIndex && !(this.flagsOf[b % cap] & BUFFERING_ACK); b--);
     }
-    return 0;
+    if (b >= this.tailIndex && this.flagsOf[b % cap] & BUFFERING_ACK) {
+      // PIC's walk stops at this item unless an item after it is already more than `limit` old.
+      if (b === last || lastDts - this.dtsOf[b % cap] <= limit) return 0;
+      const gap = lastDts - this.firstDtsAfterLimit(b + 1, last, lastDts - limit);
+      if (gap <= limit) return 0;
+      this.staleEvents++;
+      return gap;
+    }
+    if (lastDts - this.dtsOf[this.tailIndex % cap] <= limit) return 0;
+    const gap = lastDts - this.firstDtsAfterLimit(this.tailIndex, last, lastDts - limit);
+    this.staleEvents++;
+    return gap;
+  }
+
+  /**
+   * DTS of the newest item in [from, to] whose DTS is below `threshold` (DTS never decreases, so a
+   * binary search finds it), or of `from` when none is.
+   */
+  private firstDtsAfterLimit(from: number, to: number, threshold: number): number {
+    const cap = this.itemCount;
+    let lo = from;
+    let hi = to;
+    if (this.dtsOf[lo % cap] >= threshold) return this.dtsOf[lo % cap];
+    while (lo < hi) {
+      const mid = lo + Math.ceil((hi - lo) / 2);
+      if (this.dtsOf[mid % cap] < threshold) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.dtsOf[lo % cap];
   }
 
   /** current → head duration by PTS, µs (PIC `contentViewGetWindowDuration`, current part). */

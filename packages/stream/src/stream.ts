@@ -838,6 +838,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   }
 
   private pulse(h: UploadHandle): void {
+    // Computing the durations walks the view: skip it when nobody listens.
+    if (this.listenerCount('dataAvailable') === 0) return;
     this.emit('dataAvailable', h.handle, this.view.currentViewDuration, this.view.currentViewSize);
   }
 
@@ -881,9 +883,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
       return out;
     }
-    this.checkStaleness();
     // Finish the item in progress first; a session that is ending takes no more items.
-    if (h.piece < h.pieces.length) return this.slice(h, maxBytes);
+    if (h.piece < h.pieceCount) return this.slice(h, maxBytes);
     if (h.ending) return this.endSession(h, maxBytes);
     if (!h.started && !this.beginSession(h)) {
       out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
@@ -936,14 +937,13 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         return this.endSession(h, maxBytes);
       }
       h.item = i;
-      h.pieces.length = 0;
       const header = v.streamStartHeader(i);
-      if (header) h.pieces.push(header);
-      h.pieces.push(v.itemData(i));
-      h.piece = 0;
-      h.offset = 0;
+      if (header) setPieces(h, header, v.itemData(i));
+      else setPieces(h, v.itemData(i));
       if (flags & F.FRAGMENT_START) h.lastFragmentPts = v.itemPts(i);
       h.lastWasEndOfFragment = (flags & F.FRAGMENT_END) !== 0;
+      // PIC checks staleness as it hands out data; once per item is enough.
+      this.checkStaleness();
       return this.slice(h, maxBytes);
     }
     if (h.state === U.TERMINATING || this.stopping) {
@@ -966,11 +966,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     }
     if (h.tail.length > 0) {
       h.item = -1;
-      h.pieces.length = 0;
-      h.pieces.push(h.tail);
+      setPieces(h, h.tail);
       h.tail = EMPTY;
-      h.piece = 0;
-      h.offset = 0;
       return this.slice(h, maxBytes);
     }
     const awaitAck = this.definition.fragmentAcks && this.definition.retentionPeriod !== 0 && h.lastFragmentPts >= 0;
@@ -985,7 +982,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 
   private slice(h: UploadHandle, maxBytes: number): StreamData {
     const out = this.result;
-    const piece = h.pieces[h.piece];
+    const piece = h.piece === 0 ? h.piece0 : h.piece1;
     const end = Math.min(piece.length, h.offset + maxBytes);
     out.data = h.offset === 0 && end === piece.length ? piece : piece.subarray(h.offset, end);
     out.status = StatusCode.STATUS_SUCCESS;
@@ -1240,6 +1237,15 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Loads the pieces a session sends next. */
+function setPieces(h: UploadHandle, first: Uint8Array, second?: Uint8Array): void {
+  h.piece0 = first;
+  h.piece1 = second ?? EMPTY;
+  h.pieceCount = second === undefined ? 1 : 2;
+  h.piece = 0;
+  h.offset = 0;
+}
 
 /** A rejected service call's result: its `result` property, a KvsError's mapped status, or UNKNOWN. */
 function resultOf(e: unknown): number {

@@ -27,14 +27,23 @@ export function uploadHandleStateName(state: number): string {
   return `0x${state.toString(16)}`;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /** One PutMedia connection's bookkeeping. */
 export class UploadHandle {
   state: UploadHandleState = U.NEW;
   /** Whether any byte went out on this connection. */
   started = false;
-  /** Item being sent (-1: none) and what is left of it: the pieces (header slot, item bytes). */
+  /** Item being sent (-1: none). */
   item = -1;
-  pieces: Uint8Array[] = [];
+  /**
+   * What is left to send of it: up to two pieces (the stream-header slot, then the item bytes;
+   * or the closing tags), in fixed fields rather than an array so that a frame costs no array
+   * bookkeeping. `piece` is the index of the piece in progress, `offset` the position in it.
+   */
+  piece0: Uint8Array = NO_BYTES;
+  piece1: Uint8Array = NO_BYTES;
+  pieceCount = 0;
   piece = 0;
   offset = 0;
   /** PTS of the last fragment start sent (µs), -1 before the first. */
