@@ -140,6 +140,19 @@ export class FrameOrderCoordinator {
     while (this.tracksWithFrames === this.queues.length) this.emitEarliest();
   }
 
+  /** Drops every held frame without emitting it (a stream reset). Returns how many were dropped. */
+  clear(): number {
+    let n = 0;
+    for (const q of this.queues) {
+      while (q.count > 0) {
+        q.shift();
+        n++;
+      }
+    }
+    this.tracksWithFrames = 0;
+    return n;
+  }
+
   /** Emits every held frame in order (at the end of the stream, or before an EoFR). */
   flush(): void {
     while (this.tracksWithFrames > 0) this.emitEarliest();

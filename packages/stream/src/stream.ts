@@ -212,6 +212,14 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** Drop frames until the next key frame (a non-retriable ERROR ACK hit the open fragment). */
   private skipUntilKeyFrame = false;
   private stopping = false;
+  /** A token rotation waits for the new connection before the generator starts a new MKV stream. */
+  private rotationPending = false;
+  /** Relative fragment times: the rotated connection opens once its MKV stream has started. */
+  private awaitStreamStart = false;
+  /** Track IDs whose key frames start fragments (video, or every track of an audio-only stream). */
+  private readonly fragmentTracks: ReadonlySet<number>;
+  /** Timers of service calls in flight (their timeouts), cleared by free(). */
+  private readonly callTimers = new Set<unknown>();
   private stopWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private lastPutTime = 0;
   private staleReported = false;
@@ -255,6 +263,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       segmentUuid: def.segmentUuid,
       clientId: options.clientId,
     });
+    this.fragmentTracks = new Set(this.writer.trackInfo.filter((t) => t.startsFragments).map((t) => t.trackId));
     this.order =
       def.frameOrderingMode === FrameOrderMode.PASS_THROUGH || def.tracks.length < 2
         ? undefined
@@ -268,6 +277,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
           );
     this.view = options.store.createView({
       bufferDuration: def.bufferDuration,
+      itemCount: viewItemCount(def),
       frameRate: def.frameRate,
       streamingType: def.streamingType,
       fragmentDuration: def.fragmentDuration,
@@ -355,17 +365,21 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 
   /** Fragment metadata for the next fragment(s) (PIC's putKinesisVideoFragmentMetadata). */
   putFragmentMetadata(name: string, value: string, persistent = true): void {
+    if (this.stopping) throw new KvsError('STATUS_STREAM_HAS_BEEN_STOPPED', 'putFragmentMetadata after stop()');
     this.writer.putFragmentMetadata(name, value, persistent);
   }
 
   /** A stream event (image generation, notification) for the current fragment (PIC's putKinesisVideoEventMetadata). */
   putEventMetadata(events: number, metadata?: StreamEventMetadata): void {
+    if (this.stopping) throw new KvsError('STATUS_STREAM_HAS_BEEN_STOPPED', 'putEventMetadata after stop()');
     this.writer.putEventMetadata(events, metadata);
   }
 
   /** Packages one (ordered) frame into the store: one copy, straight from the writer. */
   private store(frame: Frame): void {
-    const key = (frame.flags & FrameFlags.KEY_FRAME) !== 0;
+    // Only a key frame that can start a fragment (video, on an A/V stream) may start a new MKV
+    // stream or end a skip: an AAC frame is a key frame too.
+    const key = (frame.flags & FrameFlags.KEY_FRAME) !== 0 && this.fragmentTracks.has(frame.trackId);
     if (key && this.resetOnKeyFrame) {
       this.resetOnKeyFrame = false;
       this.skipUntilKeyFrame = false;
@@ -395,8 +409,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     }
     const signals = this.view.commit();
     if (signals !== PressureSignal.NONE) this.pressure(signals);
+    if (this.awaitStreamStart && layout.streamStart) this.awaitStreamStart = false;
     this.dataAvailable();
-    if (this.stateValue === S.READY && this.timer === undefined) this.step();
+    if (this.stateValue === S.READY && this.timer === undefined && !this.awaitStreamStart) this.step();
   }
 
   private pressure(signals: number): void {
@@ -478,8 +493,16 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.generation++;
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
-    for (const h of this.handles) h.state = U.TERMINATED;
-    this.handles.length = 0;
+    this.clearCallTimers();
+    this.order?.clear();
+    this.dropHandles();
+    this.settleStopWaiters(
+      new KvsError('STATUS_STREAM_BEING_SHUTDOWN', 'resetStream() dropped what stopSync() waited for'),
+    );
+    this.stopping = false;
+    this.pendingTail = undefined;
+    this.rotationPending = false;
+    this.awaitStreamStart = false;
     this.view.removeAll();
     this.view.clearStreamStartHeader();
     this.writer.reset();
@@ -495,16 +518,44 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (this.started) this.step();
   }
 
-  /** Stops timers and gives the stream's buffer back to the store. */
+  /** Stops timers and gives the stream's buffer back to the store. Open connections read END_OF_STREAM. */
   free(): void {
     this.generation++;
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
     this.clearTimer('intermittentTimer');
     this.clearTimer('metricsTimer');
+    this.clearCallTimers();
+    this.dropHandles();
+    this.settleStopWaiters(new KvsError('STATUS_STREAM_BEING_SHUTDOWN', 'the stream was freed'));
     this.view.free();
-    this.handles.length = 0;
     this.removeAllListeners();
+  }
+
+  /**
+   * Ends every connection: each transport is told (a `closed` event, then END_OF_STREAM from
+   * getStreamData, as PIC pulses every handle on streamTerminatedEvent(INVALID_UPLOAD_HANDLE)).
+   */
+  private dropHandles(): void {
+    const open = this.handles.splice(0);
+    for (const h of open) {
+      const wasOpen = h.state !== U.TERMINATED && h.state !== U.ERROR;
+      h.state = U.TERMINATED;
+      this.ended.add(h.handle);
+      if (wasOpen) this.emit('closed', h.handle);
+    }
+  }
+
+  /** Handles that were dropped by a reset: their transports read END_OF_STREAM. */
+  private readonly ended = new Set<number>();
+
+  private settleStopWaiters(error: KvsError): void {
+    for (const w of this.stopWaiters.splice(0)) w.reject(error);
+  }
+
+  private clearCallTimers(): void {
+    for (const t of this.callTimers) this.clock.clearTimeout(t);
+    this.callTimers.clear();
   }
 
   private checkStopped(): void {
@@ -571,6 +622,11 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       }
     } else {
       this.localRetries = 0;
+      // PIC's transition hook waits before any transition that follows a failed result, so a
+      // PutMedia that keeps failing cannot spin through describe → endpoint → token → put.
+      const r = this.lastResult;
+      if (r !== R.OK && r !== R.NOT_SET && r !== R.STREAM_AUTH_IN_GRACE_PERIOD)
+        delay = this.backoff.next(this.clock.now());
     }
     this.setState(next);
     if (delay > 0) {
@@ -665,12 +721,12 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
           this.emit('ready');
         }
         // Open a connection once there is something to send (PIC waits for data too).
-        if (this.hasUnsentData()) this.step();
+        if (this.hasUnsentData() && !this.awaitStreamStart) this.step();
         return;
       case S.PUT_STREAM:
         return this.openConnection();
       case S.STREAMING:
-        this.backoff.reset();
+        // The backoff starts over once the service acknowledges data (or after 90 s of quiet).
         return;
       case S.STOPPED:
         if (this.stopping && !this.hasUnsentData()) return;
@@ -684,14 +740,17 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     const state = this.stateValue;
     let settled = false;
     const settle = (out: O) => {
-      if (settled || generation !== this.generation || state !== this.stateValue || this.failure) return;
+      if (settled) return;
       settled = true;
       this.clock.clearTimeout(timeout);
+      this.callTimers.delete(timeout);
+      if (generation !== this.generation || state !== this.stateValue || this.failure) return;
       this.lastResult = typeof out?.result === 'number' ? out.result : R.UNKNOWN;
       onResult(out);
       if (!this.failure) this.step();
     };
     const timeout = this.clock.setTimeout(() => settle({ result: R.REQUEST_TIMEOUT } as O), this.serviceCallTimeout);
+    this.callTimers.add(timeout);
     let promise: Promise<O>;
     try {
       promise = invoke();
@@ -743,7 +802,15 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       if (this.stateValue === S.READY || this.stateValue === S.STOPPED) this.restartFrom(R.STREAM_AUTH_IN_GRACE_PERIOD);
       return;
     }
-    this.resetOnKeyFrame = true;
+    if (this.definition.absoluteFragmentTimes) {
+      // The new MKV stream starts at the first key frame after the new connection is open.
+      this.rotationPending = true;
+    } else {
+      // Relative cluster times: PutMedia must carry the new MKV stream's start, so the new
+      // stream starts first and the connection opens once it has (a short pause, not a gap).
+      this.resetOnKeyFrame = true;
+      this.awaitStreamStart = true;
+    }
     this.restartFrom(R.STREAM_AUTH_IN_GRACE_PERIOD);
   }
 
@@ -774,12 +841,22 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
           uploadHandle: h.handle,
         }),
       (out) => {
-        if (out.result === R.OK) {
-          if (h.state === U.NEW) h.state = this.stopping ? U.TERMINATING : U.READY;
+        if (out.result === R.OK && h.state === U.NEW) {
+          h.state = this.stopping ? U.TERMINATING : U.READY;
+          // A rotation switches MKV streams once the new connection can take them.
+          if (this.rotationPending) {
+            this.rotationPending = false;
+            this.resetOnKeyFrame = true;
+          }
           this.pulse(h);
-        } else {
+          return;
+        }
+        // Failed, or the transport reported the connection's end before this result: the
+        // PUT_STREAM rows decide with that end's result.
+        if (out.result === R.OK) this.lastResult = h.endResult ?? R.UNKNOWN;
+        if (h.state === U.NEW) {
           h.state = U.ERROR;
-          this.removeFinishedHandles();
+          this.finishHandle(h);
         }
       },
     );
@@ -860,7 +937,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (!(maxBytes > 0)) throw new KvsError('STATUS_INVALID_ARG', `maxBytes must be > 0, got ${maxBytes}`);
     const h = this.handle(uploadHandle);
     if (h === undefined) {
-      out.status = StatusCode.STATUS_UPLOAD_HANDLE_ABORTED;
+      out.status = this.ended.has(uploadHandle)
+        ? StatusCode.STATUS_END_OF_STREAM
+        : StatusCode.STATUS_UPLOAD_HANDLE_ABORTED;
       return out;
     }
     switch (h.state) {
@@ -868,11 +947,21 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
         return out;
       case U.AWAITING_ACK:
-        out.status = StatusCode.STATUS_AWAITING_PERSISTED_ACK;
+        if (h.lastPersistedPts < h.lastFragmentPts) {
+          out.status = StatusCode.STATUS_AWAITING_PERSISTED_ACK;
+          return out;
+        }
+        // The last fragment was PERSISTED before the session ended (PIC's lastPersistedAckTs check).
+        h.state = U.TERMINATED;
+        out.status = StatusCode.STATUS_END_OF_STREAM;
+        this.afterSessionEnd();
         return out;
       case U.ACK_RECEIVED:
       case U.TERMINATED:
-        h.state = U.TERMINATED;
+        if (h.state === U.ACK_RECEIVED) {
+          h.state = U.TERMINATED;
+          this.afterSessionEnd();
+        }
         out.status = StatusCode.STATUS_END_OF_STREAM;
         return out;
       case U.ERROR:
@@ -896,6 +985,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** First bytes of a connection: roll back after a drop, and make sure they start an MKV stream. */
   private beginSession(h: UploadHandle): boolean {
     const v = this.view;
+    const replay = this.rollback !== undefined;
     if (this.rollback) {
       if (this.definition.streamingType === StreamingType.OFFLINE) v.resetCurrent();
       else
@@ -906,15 +996,23 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         );
       this.rollback = undefined;
     }
-    // A session must start at a fragment boundary; what is passed over counts as unsent.
+    // A session must start at a fragment boundary.
     let i = v.current;
-    while (
-      (i < v.head && !(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START))) ||
-      (i < v.head && v.itemFlags(i) & F.SKIP_ITEM)
-    )
-      i++;
+    while (i < v.head && (!(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START)) || v.itemFlags(i) & F.SKIP_ITEM)) i++;
     if (i >= v.head) return false;
+    // Frames passed over (the start of their fragment was evicted) can never be sent: report them
+    // dropped and mark them, so that no later trim counts them as delivered.
+    for (let k = v.current; k < i; k++) {
+      const f = v.itemFlags(k);
+      if (f & F.SKIP_ITEM) continue;
+      v.setFlags(k, F.SKIP_ITEM);
+      this.emit('droppedFrame', v.itemPts(k), RemoveReason.VIEW_OVERFLOW);
+    }
     if (i !== v.current) v.setCurrent(i);
+    if (replay) {
+      // What goes out again is acknowledged again (PIC clears these flags before a replay).
+      for (let k = i; k < v.head; k++) v.clearFlags(k, F.BUFFERING_ACK | F.RECEIVED_ACK);
+    }
     if (!(v.itemFlags(i) & F.STREAM_START) || v.streamStartHeader(i) !== undefined) {
       v.setStreamStartHeader(i, this.writer.streamHeader());
     }
@@ -970,14 +1068,39 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       h.tail = EMPTY;
       return this.slice(h, maxBytes);
     }
-    const awaitAck = this.definition.fragmentAcks && this.definition.retentionPeriod !== 0 && h.lastFragmentPts >= 0;
+    const awaitAck =
+      this.definition.fragmentAcks &&
+      this.definition.retentionPeriod !== 0 &&
+      h.lastFragmentPts >= 0 &&
+      h.lastPersistedPts < h.lastFragmentPts;
     h.state = awaitAck ? U.AWAITING_ACK : U.TERMINATED;
     out.status = awaitAck ? StatusCode.STATUS_AWAITING_PERSISTED_ACK : StatusCode.STATUS_END_OF_STREAM;
-    // The next connection may start now.
-    const next = this.sendingHandle();
-    if (next) this.pulse(next);
-    if (!awaitAck) this.finishHandle(h);
+    // The next connection may start now (the transport still reports this one's end).
+    this.afterSessionEnd();
     return out;
+  }
+
+  /**
+   * After a session ended cleanly: a stop may be complete; the next connection may send; and
+   * if data is left and no connection would carry it (a session that ended at a new MKV stream,
+   * a replay), open one (PIC: the last handle terminated with data left → reset connection).
+   */
+  private afterSessionEnd(): void {
+    this.checkStopped();
+    const next = this.sendingHandle();
+    if (next) {
+      this.pulse(next);
+      return;
+    }
+    const opening = this.handles.some((x) => x.state === U.NEW);
+    if (
+      !opening &&
+      this.hasUnsentData() &&
+      !this.failure &&
+      (this.stateValue === S.STREAMING || this.stateValue === S.READY)
+    ) {
+      this.restartFrom(R.OK);
+    }
   }
 
   private slice(h: UploadHandle, maxBytes: number): StreamData {
@@ -1034,14 +1157,26 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     ) {
       return StatusCode.STATUS_INVALID_FRAGMENT_ACK_TYPE;
     }
-    if (typeof ack.timecode !== 'number' || !Number.isFinite(ack.timecode) || ack.timecode < 0) {
-      return StatusCode.STATUS_INVALID_FRAGMENT_ACK_TYPE;
-    }
-    const ts =
-      ack.timecode * this.definition.timecodeScale + (this.definition.absoluteFragmentTimes ? 0 : h.sessionStart);
     const v = this.view;
-    let i = v.findItemByTimestamp(ts, true);
+    const validTimecode = typeof ack.timecode === 'number' && Number.isFinite(ack.timecode) && ack.timecode >= 0;
+    const ts = validTimecode ? this.ackTimestamp(ack.timecode as number, h) : Number.NaN;
+    let i = validTimecode ? v.findItemByTimestamp(ts, true) : -1;
     if (i < 0) {
+      if (type === FragmentAckType.ERROR) {
+        // PIC still reports an ERROR it cannot place and ends the connection, as the service does.
+        this.counters.errorAcks++;
+        this.report(
+          new KvsError(
+            ackErrorStatus(ack.result),
+            `ERROR ACK ${ack.result} for ${validTimecode ? `${ts} µs, outside the buffer` : 'no fragment timecode'}`,
+          ),
+          uploadHandle,
+          false,
+        );
+        this.streamTerminated(uploadHandle, ack.result);
+        return validTimecode ? StatusCode.STATUS_ACK_TIMESTAMP_NOT_IN_VIEW_WINDOW : StatusCode.STATUS_SUCCESS;
+      }
+      if (!validTimecode) return StatusCode.STATUS_INVALID_FRAGMENT_ACK_TYPE;
       this.report(
         new KvsError('STATUS_ACK_TIMESTAMP_NOT_IN_VIEW_WINDOW', `ACK for ${ts} µs is outside the buffer`),
         uploadHandle,
@@ -1058,6 +1193,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         this.counters.bufferedAcks++;
         v.setFlags(i, F.BUFFERING_ACK);
         this.staleReported = false;
+        // The connection works: failures from here on start the backoff over.
+        this.backoff.reset();
         break;
       case FragmentAckType.RECEIVED:
         this.counters.receivedAcks++;
@@ -1067,9 +1204,11 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         break;
       case FragmentAckType.PERSISTED:
         this.counters.persistedAcks++;
+        this.backoff.reset();
         v.setFlags(i, F.PERSISTED_ACK);
+        if (fragmentPts > h.lastPersistedPts) h.lastPersistedPts = fragmentPts;
         if (this.trimAllowed(h)) v.trimToNextFragment(i);
-        if (h.state === U.AWAITING_ACK && fragmentPts >= h.lastFragmentPts) {
+        if (h.state === U.AWAITING_ACK && h.lastPersistedPts >= h.lastFragmentPts) {
           h.state = U.ACK_RECEIVED;
           this.pulse(h);
         }
@@ -1083,6 +1222,13 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     return StatusCode.STATUS_SUCCESS;
   }
 
+  /** An ACK's FragmentTimecode in µs, converted exactly as the writer converted it (and relative to the session with relative times). */
+  private ackTimestamp(timecode: number, h: UploadHandle): number {
+    const scaleNs = this.writer.timecodeScaleNs;
+    const us = scaleNs % 1000 === 0 ? timecode * (scaleNs / 1000) : (timecode * scaleNs) / 1000;
+    return us + (this.definition.absoluteFragmentTimes ? 0 : h.sessionStart);
+  }
+
   /** PIC trims behind a PERSISTED ACK only when every older connection is done with its items. */
   private trimAllowed(h: UploadHandle): boolean {
     for (const other of this.handles) {
@@ -1094,12 +1240,23 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 
   private errorAck(h: UploadHandle, i: number, ack: FragmentAck): void {
     const status = ackErrorStatus(ack.result);
-    const pts = this.view.itemPts(i);
+    const v = this.view;
+    const pts = v.itemPts(i);
+    // Only the connection that is sending owns `current` and the in-flight item.
+    const sending = this.sendingHandle() === h;
     if (!isRetriableResult(ack.result)) {
       // The service will never take this fragment: skip it, and if it is still being built,
       // drop its remaining frames until the next key frame.
-      const complete = this.view.skipFragment(i);
-      if (!complete) this.skipUntilKeyFrame = true;
+      if (sending) {
+        const complete = v.skipFragment(i);
+        if (!complete) this.skipUntilKeyFrame = true;
+      } else {
+        markFragmentSkipped(v, i);
+      }
+    } else if (sending) {
+      // PIC sets current to the failing fragment for every error, so that the replay starts
+      // there even when it already has a RECEIVED ACK.
+      v.setCurrent(i);
     }
     this.report(
       new KvsError(
@@ -1122,39 +1279,41 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   streamTerminated(uploadHandle: number, result: number = R.OK): void {
     const h = this.handle(uploadHandle);
     if (h === undefined) return;
-    const graceful = h.state === U.TERMINATED || h.state === U.ACK_RECEIVED || h.state === U.AWAITING_ACK;
-    const wasSending = h.state & SENDING && this.sendingHandle() === h;
-    if (h.state === U.AWAITING_ACK && result === R.OK) {
-      // Closed before the last PERSISTED ACK: nothing to resend, but PIC reports it.
+    const state = h.state;
+    h.endResult ??= result;
+    const sending = (state & SENDING) !== 0 && this.sendingHandle() === h;
+    // Everything this connection carried is safe when it ended cleanly, or when it was waiting
+    // only for a PERSISTED ACK that came (PIC's lastPersistedAckTs).
+    const persisted = h.lastPersistedPts >= h.lastFragmentPts;
+    const clean = state === U.TERMINATED || state === U.ACK_RECEIVED || (state === U.AWAITING_ACK && persisted);
+    h.state = U.TERMINATED;
+    this.finishHandle(h);
+    if (state === U.NEW) {
+      // Ended before its PutMedia result: that result counts as this failure (see openConnection).
+      return;
+    }
+    if (clean) return this.afterSessionEnd();
+    if (state === U.AWAITING_ACK) {
+      // Closed before the last PERSISTED ACK: what was not persisted is sent again (PIC sets
+      // IN_USE), unless another connection has taken over already.
       this.report(
         new KvsError(
           'STATUS_PUTMEDIA_LAST_PERSIST_ACK_NOT_RECEIVED',
-          'connection closed before the last PERSISTED ACK',
+          `connection ended (${result}) before the last PERSISTED ACK`,
         ),
         h.handle,
         false,
       );
-    }
-    h.state = U.TERMINATED;
-    this.finishHandle(h);
-    if (graceful) {
-      this.checkStopped();
-      const next = this.sendingHandle();
-      if (next) this.pulse(next);
-      else if (
-        this.hasUnsentData() &&
-        !this.failure &&
-        (this.stateValue === S.STREAMING || this.stateValue === S.READY)
-      )
-        this.restartFrom(R.OK);
+      if (this.sendingHandle() !== undefined) return;
+      this.rollback = { hostAlive: isHostAliveResult(result) };
+    } else if (!sending) {
       return;
+    } else if (h.started) {
+      this.rollback = { hostAlive: isHostAliveResult(result) };
     }
-    if (!wasSending) return;
-    // An unexpected end of the connection that was sending.
-    if (h.started) this.rollback = { hostAlive: isHostAliveResult(result) };
     this.view.releaseInFlight();
     if (this.sendingHandle() !== undefined) return;
-    if (this.stopping && !this.hasUnsentData() && this.rollback === undefined) return this.checkStopped();
+    if (this.stopping && !this.hasUnsentData()) return this.checkStopped();
     const reconnecting =
       this.stateValue & (S.DESCRIBE | S.CREATE | S.TAG_STREAM | S.GET_ENDPOINT | S.GET_TOKEN | S.READY | S.PUT_STREAM);
     if (!reconnecting && !this.failure) {
@@ -1237,6 +1396,27 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Marks the fragment starting at `i` SKIP_ITEM without moving any cursor (another connection owns them). */
+function markFragmentSkipped(v: ContentView, i: number): void {
+  const head = v.head;
+  v.setFlags(i, F.SKIP_ITEM);
+  for (let k = i + 1; k < head && !(v.itemFlags(k) & (F.FRAGMENT_START | F.STREAM_START | F.FRAGMENT_END)); k++) {
+    v.setFlags(k, F.SKIP_ITEM);
+  }
+}
+
+/**
+ * Content view capacity in items: one item per frame of every track over the buffer duration
+ * (video at the stream's frame rate, audio at ~50 frames/s: AAC at 48 kHz makes 47), whatever the
+ * streaming type. PIC sizes NEAR_REALTIME views in fragments because its items are fragments
+ * there; here an item is always a frame.
+ */
+function viewItemCount(def: ResolvedStreamDefinition): number {
+  let perSecond = 0;
+  for (const t of def.tracks) perSecond += t.trackType === 2 ? 50 : def.frameRate;
+  return Math.max(11, Math.ceil((perSecond * def.bufferDuration) / 1_000_000));
+}
 
 /** Loads the pieces a session sends next. */
 function setPieces(h: UploadHandle, first: Uint8Array, second?: Uint8Array): void {

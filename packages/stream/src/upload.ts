@@ -48,6 +48,10 @@ export class UploadHandle {
   offset = 0;
   /** PTS of the last fragment start sent (µs), -1 before the first. */
   lastFragmentPts = -1;
+  /** PTS of the newest fragment PERSISTED on this connection (µs), -1 before the first (PIC's lastPersistedAckTs). */
+  lastPersistedPts = -1;
+  /** How the connection ended, once the transport or the stream said so. */
+  endResult: number | undefined;
   /** Whether the last item sent was an EoFR (then no end-of-stream tags are needed). */
   lastWasEndOfFragment = false;
   /** The session is ending: only its closing tags are left to send. */

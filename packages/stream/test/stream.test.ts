@@ -61,7 +61,8 @@ describe('KinesisVideoStream: the happy path', () => {
     const { clock, service, stream, states } = setup({ tags: { owner: 'tests' } });
     service.describe = () => ({ result: R.RESOURCE_NOT_FOUND });
     stream.start();
-    await clock.advance(0);
+    // The 404 is a failed result: PIC's transition hook backs off before CREATE.
+    await clock.advance(1_000_000);
     expect(states).toEqual([S.DESCRIBE, S.CREATE, S.TAG_STREAM, S.GET_ENDPOINT, S.GET_TOKEN, S.READY]);
     expect(service.calls.find((c) => c.api === 'create')?.arg).toMatchObject({
       streamName: 'test',
