@@ -1,6 +1,6 @@
-// Regression tests from the PIC review (/work/notes/stream-review.md, findings R1–R14): each
+// Regression tests from the PIC review (docs/reviews/stream-pic-review.md, findings R1–R14): each
 // failed before its fix.
-// Review findings (notes/stream-review.md). Each test states what PIC / the spec does; a failure
+// Review findings. Each test states what PIC / the spec does; a failure
 // here is a bug in the stream package, not in the test.
 import { ContentStore } from '@kvs-ts/content-store';
 import { FragmentAckType, ServiceCallResult as R } from '@kvs-ts/core';
