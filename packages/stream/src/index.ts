@@ -43,6 +43,7 @@ export {
   KinesisVideoStream,
   MAX_ENFORCED_TOKEN_EXPIRATION_DURATION,
   MIN_STREAMING_TOKEN_EXPIRATION_DURATION,
+  STREAM_CLOSED_TIMEOUT,
   STREAMING_TOKEN_EXPIRATION_GRACE_PERIOD,
 } from './stream';
 export { UploadHandleState, uploadHandleStateName } from './upload';

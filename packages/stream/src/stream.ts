@@ -59,6 +59,8 @@ export const INTERMITTENT_PRODUCER_MAX_TIMEOUT = 20 * SECOND;
 /** PIC's intermittent-producer timer period and first delay. */
 export const INTERMITTENT_PRODUCER_PERIOD = 5 * SECOND;
 export const INTERMITTENT_PRODUCER_START_DELAY = 3 * SECOND;
+/** PIC's STREAM_CLOSED_TIMEOUT: how long stopSync waits by default. */
+export const STREAM_CLOSED_TIMEOUT = 120 * SECOND;
 /** Service call completion timeout (PIC's SERVICE_CALL_DEFAULT_TIMEOUT + connection timeout). */
 export const DEFAULT_SERVICE_CALL_TIMEOUT = 15 * SECOND;
 
@@ -218,6 +220,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   private awaitStreamStart = false;
   /** Track IDs whose key frames start fragments (video, or every track of an audio-only stream). */
   private readonly fragmentTracks: ReadonlySet<number>;
+  /** The track whose PTS deltas give the frame rate metric. */
+  private readonly rateTrack: number;
   /** Timers of service calls in flight (their timeouts), cleared by free(). */
   private readonly callTimers = new Set<unknown>();
   private stopWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -264,6 +268,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       clientId: options.clientId,
     });
     this.fragmentTracks = new Set(this.writer.trackInfo.filter((t) => t.startsFragments).map((t) => t.trackId));
+    this.rateTrack = def.tracks.find((t) => this.fragmentTracks.has(t.trackId))?.trackId ?? def.tracks[0].trackId;
     this.order =
       def.frameOrderingMode === FrameOrderMode.PASS_THROUGH || def.tracks.length < 2
         ? undefined
@@ -354,6 +359,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         cause: this.failure,
       });
     this.lastPutTime = this.clock.now();
+    this.measureFrameRate(frame);
     try {
       if (this.order) this.order.put(frame);
       else this.store(frame);
@@ -362,6 +368,19 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       throw e;
     }
   }
+
+  /** PIC's elementary frame rate: an EMA of 1 / PTS delta on the first fragment-starting track. */
+  private measureFrameRate(frame: Frame): void {
+    if (frame.trackId !== this.rateTrack) return;
+    const delta = frame.pts - this.lastRatePts;
+    this.lastRatePts = frame.pts;
+    if (!(delta > 0) || !Number.isFinite(delta)) return;
+    const rate = SECOND / delta;
+    this.frameRate = this.frameRate === 0 ? rate : this.frameRate + 0.2 * (rate - this.frameRate);
+  }
+
+  private frameRate = 0;
+  private lastRatePts = Number.NaN;
 
   /** Fragment metadata for the next fragment(s) (PIC's putKinesisVideoFragmentMetadata). */
   putFragmentMetadata(name: string, value: string, persistent = true): void {
@@ -472,11 +491,33 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
    * {@link stop}, then waits until everything buffered was sent and (with fragment ACKs and
    * retention) the last fragment is PERSISTED. Rejects if the stream fails first.
    */
-  stopSync(): Promise<void> {
+  stopSync(timeout = STREAM_CLOSED_TIMEOUT): Promise<void> {
     this.stop();
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      this.stopWaiters.push({ resolve, reject });
+      // PIC's STREAM_CLOSED_TIMEOUT: a stop that cannot finish (no connection, no ACK) fails.
+      const timer = this.clock.setTimeout(() => {
+        const i = this.stopWaiters.indexOf(waiter);
+        if (i < 0) return;
+        this.stopWaiters.splice(i, 1);
+        reject(
+          new KvsError(
+            'STATUS_OPERATION_TIMED_OUT',
+            `stopSync: not drained and acknowledged within ${timeout / SECOND} s`,
+          ),
+        );
+      }, timeout);
+      const waiter = {
+        resolve: () => {
+          this.clock.clearTimeout(timer);
+          resolve();
+        },
+        reject: (e: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.stopWaiters.push(waiter);
       this.checkStopped();
     });
   }
@@ -1384,7 +1425,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       errorAcks: c.errorAcks,
       putFrameErrors: c.putFrameErrors,
       streamApiCallRetryCount: c.retries,
-      currentFrameRate: 0,
+      currentFrameRate: this.frameRate,
       currentTransferRate: c.transferredBytes / seconds,
     };
   }

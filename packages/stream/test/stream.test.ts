@@ -445,3 +445,26 @@ describe('KinesisVideoStream: stop and reset', () => {
     expect(stream.state).toBe(S.READY);
   });
 });
+
+describe('KinesisVideoStream: stopSync timeout and metrics', () => {
+  it('stopSync fails with STATUS_OPERATION_TIMED_OUT when nothing drains it (no transport pulls)', async () => {
+    const { clock, stream } = setup();
+    stream.start();
+    await clock.advance(0);
+    for (const f of videoFrames(10)) stream.putFrame(f);
+    let error: unknown;
+    const p = stream.stopSync(5_000_000).catch((e) => {
+      error = e;
+    });
+    await clock.advance(6_000_000);
+    await p;
+    expect(String(error)).toContain('STATUS_OPERATION_TIMED_OUT');
+    stream.free();
+  });
+
+  it('measures the frame rate from the frames’ timestamps', async () => {
+    const { stream } = setup();
+    for (const f of videoFrames(50, { fps: 30 })) stream.putFrame(f);
+    expect(stream.metrics().currentFrameRate).toBeCloseTo(30, 0);
+  });
+});
