@@ -183,9 +183,19 @@ export class MkvParser {
           docTypeReadVersion: 1,
           offset: headerOffset,
         };
+        this.inHeader = true;
         return true;
       case Id.TrackEntry:
         this.trackDraft = {};
+        return true;
+      case Id.Info:
+        // A fresh object per Info: one already emitted is never changed afterwards.
+        this.info = { timecodeScale: this.info.timecodeScale };
+        this.inInfo = true;
+        return true;
+      case Id.Tracks:
+        this.tracksList = [];
+        this.trackByNumber = [];
         return true;
       case Id.Video:
         if (this.trackDraft) this.trackDraft.video = { pixelWidth: 0, pixelHeight: 0 };
@@ -213,6 +223,8 @@ export class MkvParser {
   }
 
   private clusterOffset = 0;
+  private inHeader = false;
+  private inInfo = false;
   private clusterUnknown = false;
   /** Cluster start is announced once its Timestamp is known (or at its first block). */
   private clusterAnnounced = false;
@@ -233,6 +245,7 @@ export class MkvParser {
         return;
       case Id.EBML: {
         const h = this.header!;
+        this.inHeader = false;
         if (h.maxIdLength > 4 || h.maxSizeLength > 8) {
           throw new KvsError(
             'STATUS_NOT_IMPLEMENTED',
@@ -246,6 +259,7 @@ export class MkvParser {
         return;
       }
       case Id.Info:
+        this.inInfo = false;
         this.handler.info?.(this.info);
         return;
       case Id.TrackEntry:
@@ -314,7 +328,20 @@ export class MkvParser {
   }
 
   private otherLeaf(id: number, data: Uint8Array): void {
-    const h = this.header;
+    // Header and Info fields count only inside their element: a stray one elsewhere (say, at the
+    // top level of a damaged stream) must not change what was already reported.
+    const h = this.inHeader ? this.header : undefined;
+    if (
+      !this.inInfo &&
+      id !== Id.EBMLVersion &&
+      id !== Id.EBMLReadVersion &&
+      id !== Id.EBMLMaxIDLength &&
+      id !== Id.EBMLMaxSizeLength &&
+      id !== Id.DocType &&
+      id !== Id.DocTypeVersion &&
+      id !== Id.DocTypeReadVersion
+    )
+      return;
     switch (id) {
       case Id.EBMLVersion:
         if (h) h.version = readUint(data);

@@ -2,7 +2,7 @@
 // Xiph-, EBML- and fixed-laced SimpleBlocks, BlockGroups with and without references — parse
 // back to exactly the frames, tracks and tags that went in, under any chunking.
 import { EbmlBuilder, Id } from '@kvs-ts/ebml';
-import { type MkvFrame, MkvParser, type MkvSimpleTag, type MkvTag } from '@kvs-ts/mkv-parser';
+import { type MkvEvent, type MkvFrame, MkvParser, type MkvSimpleTag, type MkvTag } from '@kvs-ts/mkv-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { randomSplit } from './count';
@@ -302,5 +302,30 @@ describe('MkvParser round trip', () => {
     expect(bad([0x81, 0, 0, 0x82, 1, 9, 1])).toThrow(/lace sizes exceed/);
     expect(bad([0x81, 0, 0, 0x86, 2, 0x85, 0x00])).toThrow(/invalid EBML lace size/);
     expect(bad([0x81, 0])).toThrow(/malformed SimpleBlock/);
+  });
+});
+
+describe('MkvParser: what was reported stays as reported', () => {
+  it('ignores header and Info fields outside their elements (found by fuzzing in Deno)', async () => {
+    const b = new EbmlBuilder()
+      .start(Id.EBML, { sizeLen: 1 })
+      .uint(Id.DocTypeVersion, 4)
+      .string(Id.DocType, 'matroska')
+      .end()
+      .uint(Id.DocTypeVersion, 66) // stray, at the top level
+      .start(Id.Segment, { sizeLen: 8 })
+      .start(Id.Info, { sizeLen: 1 })
+      .uint(Id.TimestampScale, 1000)
+      .end()
+      .uint(Id.TimestampScale, 5) // misplaced in a sized Segment: skipped
+      .end();
+    const bytes = b.toBytes();
+    const { parseMkv } = await import('@kvs-ts/mkv-parser');
+    const events: MkvEvent[] = [];
+    for await (const e of parseMkv([bytes])) events.push(e);
+    const header = events.find((e) => e.type === 'ebmlHeader');
+    const info = events.find((e) => e.type === 'info');
+    expect(header?.type === 'ebmlHeader' && header.header.docTypeVersion).toBe(4);
+    expect(info?.type === 'info' && info.info.timecodeScale).toBe(1000);
   });
 });
