@@ -165,6 +165,7 @@ export class MkvParser {
         this.groupBlock = undefined;
         this.groupDuration = undefined;
         this.groupRefs = [];
+        this.inGroup = true;
         return true;
       case Id.Segment:
         this.info = { timecodeScale: DEFAULT_TIMECODE_SCALE };
@@ -224,6 +225,7 @@ export class MkvParser {
 
   private clusterOffset = 0;
   private inHeader = false;
+  private inGroup = false;
   private inInfo = false;
   private clusterUnknown = false;
   /** Cluster start is announced once its Timestamp is known (or at its first block). */
@@ -233,6 +235,7 @@ export class MkvParser {
   onMasterEnd(id: number, endOffset: number): void {
     switch (id) {
       case Id.BlockGroup:
+        this.inGroup = false;
         this.endBlockGroup();
         return;
       case Id.Cluster:
@@ -296,15 +299,18 @@ export class MkvParser {
           this.clusterTimecode = readUint(data);
           this.announceCluster();
           return;
+        // BlockGroup children count only inside a BlockGroup (a stray one must not change the
+        // references of a frame already reported).
         case Id.Block:
+          if (!this.inGroup) return;
           this.groupBlock = data;
           this.groupBlockOffset = dataOffset;
           return;
         case Id.BlockDuration:
-          this.groupDuration = readUint(data);
+          if (this.inGroup) this.groupDuration = readUint(data);
           return;
         case Id.ReferenceBlock:
-          this.groupRefs.push(readInt(data));
+          if (this.inGroup) this.groupRefs.push(readInt(data));
           return;
       }
       if (this.trackDraft !== undefined) this.trackLeaf(id, data);

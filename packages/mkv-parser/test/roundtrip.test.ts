@@ -2,7 +2,7 @@
 // Xiph-, EBML- and fixed-laced SimpleBlocks, BlockGroups with and without references — parse
 // back to exactly the frames, tracks and tags that went in, under any chunking.
 import { EbmlBuilder, Id } from '@kvs-ts/ebml';
-import { type MkvEvent, type MkvFrame, MkvParser, type MkvSimpleTag, type MkvTag } from '@kvs-ts/mkv-parser';
+import { type MkvEvent, type MkvFrame, MkvParser, type MkvSimpleTag, type MkvTag, parseMkv } from '@kvs-ts/mkv-parser';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { randomSplit } from './count';
@@ -320,12 +320,29 @@ describe('MkvParser: what was reported stays as reported', () => {
       .uint(Id.TimestampScale, 5) // misplaced in a sized Segment: skipped
       .end();
     const bytes = b.toBytes();
-    const { parseMkv } = await import('@kvs-ts/mkv-parser');
     const events: MkvEvent[] = [];
     for await (const e of parseMkv([bytes])) events.push(e);
     const header = events.find((e) => e.type === 'ebmlHeader');
     const info = events.find((e) => e.type === 'info');
     expect(header?.type === 'ebmlHeader' && header.header.docTypeVersion).toBe(4);
     expect(info?.type === 'info' && info.info.timecodeScale).toBe(1000);
+  });
+
+  it('ignores BlockGroup children outside a BlockGroup (found by fuzzing)', async () => {
+    const b = new EbmlBuilder()
+      .start(Id.Segment, { unknown: true })
+      .start(Id.Cluster, { sizeLen: 8 })
+      .uint(Id.Timestamp, 0)
+      .start(Id.BlockGroup, { sizeLen: 1 })
+      .binary(Id.Block, Uint8Array.of(0x81, 0, 0, 0, 7))
+      .end()
+      .end()
+      .int(Id.ReferenceBlock, -1) // stray, after the cluster
+      .toBytes();
+    const events: MkvEvent[] = [];
+    for await (const e of parseMkv([b])) events.push(e);
+    const frame = events.find((e) => e.type === 'frame');
+    expect(frame?.type === 'frame' && [...frame.frame.references]).toEqual([]);
+    expect(frame?.type === 'frame' && frame.frame.keyFrame).toBe(true);
   });
 });
