@@ -141,6 +141,10 @@ interface Counters {
   totalSessions: number;
   transferredBytes: number;
   retries: number;
+  cplLatency: number;
+  dataLatency: number;
+  sessionTime: number;
+  sessionsEnded: number;
   latencyPressures: number;
   bufferPressures: number;
   storagePressures: number;
@@ -160,7 +164,15 @@ export interface StreamMetrics extends ContentViewMetrics {
   putFrameErrors: number;
   streamApiCallRetryCount: number;
   currentFrameRate: number;
+  /** PIC v2's PTS-based frame rate (the same measure here). */
+  elementaryFrameRate: number;
   currentTransferRate: number;
+  /** Mean duration of finished connections that carried data, µs. */
+  avgSessionDuration: number;
+  /** Control-plane call latency (describe, create, tag, endpoint, token), EMA, µs. */
+  cplApiCallLatency: number;
+  /** Data-plane call latency (opening PutMedia), EMA, µs. */
+  dataApiCallLatency: number;
 }
 
 const S = StreamState;
@@ -237,6 +249,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     totalSessions: 0,
     transferredBytes: 0,
     retries: 0,
+    cplLatency: 0,
+    dataLatency: 0,
+    sessionTime: 0,
+    sessionsEnded: 0,
     latencyPressures: 0,
     bufferPressures: 0,
     storagePressures: 0,
@@ -776,15 +792,21 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   }
 
   /** Runs a service call with a timeout; feeds its result to the state machine. */
-  private call<O extends ServiceCallOutcome>(invoke: () => Promise<O>, onResult: (out: O) => void): void {
+  private call<O extends ServiceCallOutcome>(
+    invoke: () => Promise<O>,
+    onResult: (out: O) => void,
+    dataPlane = false,
+  ): void {
     const generation = this.generation;
     const state = this.stateValue;
+    const started = this.clock.now();
     let settled = false;
     const settle = (out: O) => {
       if (settled) return;
       settled = true;
       this.clock.clearTimeout(timeout);
       this.callTimers.delete(timeout);
+      this.latency(dataPlane, this.clock.now() - started);
       if (generation !== this.generation || state !== this.stateValue || this.failure) return;
       this.lastResult = typeof out?.result === 'number' ? out.result : R.UNKNOWN;
       onResult(out);
@@ -799,6 +821,13 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       promise = Promise.reject(e);
     }
     Promise.resolve(promise).then(settle, (e: unknown) => settle({ result: resultOf(e) } as O));
+  }
+
+  /** PIC's API call latency metrics: an exponential moving average per plane. */
+  private latency(dataPlane: boolean, us: number): void {
+    const c = this.counters;
+    if (dataPlane) c.dataLatency = c.dataLatency === 0 ? us : c.dataLatency + 0.2 * (us - c.dataLatency);
+    else c.cplLatency = c.cplLatency === 0 ? us : c.cplLatency + 0.2 * (us - c.cplLatency);
   }
 
   /** PIC's getStreamingTokenResult: bounds and jitter on the expiration; schedules the rotation. */
@@ -900,6 +929,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
           this.finishHandle(h);
         }
       },
+      true,
     );
   }
 
@@ -1364,7 +1394,14 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   }
 
   private finishHandle(h: UploadHandle): void {
-    if (h.state === U.TERMINATED || h.state === U.ERROR) this.emit('closed', h.handle);
+    if (h.state === U.TERMINATED || h.state === U.ERROR) {
+      if (h.started && !h.finished) {
+        h.finished = true;
+        this.counters.sessionTime += this.clock.now() - h.createTime;
+        this.counters.sessionsEnded++;
+      }
+      this.emit('closed', h.handle);
+    }
     this.removeFinishedHandles();
   }
 
@@ -1426,6 +1463,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       putFrameErrors: c.putFrameErrors,
       streamApiCallRetryCount: c.retries,
       currentFrameRate: this.frameRate,
+      elementaryFrameRate: this.frameRate,
+      avgSessionDuration: c.sessionsEnded === 0 ? 0 : c.sessionTime / c.sessionsEnded,
+      cplApiCallLatency: c.cplLatency,
+      dataApiCallLatency: c.dataLatency,
       currentTransferRate: c.transferredBytes / seconds,
     };
   }

@@ -54,6 +54,8 @@ export class UploadHandle {
   endResult: number | undefined;
   /** Whether the last item sent was an EoFR (then no end-of-stream tags are needed). */
   lastWasEndOfFragment = false;
+  /** Counted in the session metrics already. */
+  finished = false;
   /** The session is ending: only its closing tags are left to send. */
   ending = false;
   /** Bytes queued to send when the session ends (end-of-stream tags), if any. */

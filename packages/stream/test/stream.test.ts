@@ -462,6 +462,33 @@ describe('KinesisVideoStream: stopSync timeout and metrics', () => {
     stream.free();
   });
 
+  it('reports API latencies and session durations', async () => {
+    const { clock, service, stream, consumer } = setup();
+    service.describe = (name) =>
+      new Promise((resolve) =>
+        clock.setTimeout(
+          () => resolve({ result: R.OK, description: { streamName: name, streamArn: 'arn:x', status: 'ACTIVE' } }),
+          200_000,
+        ),
+      );
+    service.put = () => new Promise((resolve) => clock.setTimeout(() => resolve({ result: R.OK }), 50_000));
+    stream.start();
+    await clock.advance(1_000_000);
+    for (const f of videoFrames(50)) stream.putFrame(f);
+    await clock.advance(1_000_000);
+    consumer.pump();
+    await clock.advance(3_000_000);
+    const p = stream.stopSync();
+    consumer.pump();
+    await p;
+    const m = stream.metrics();
+    // describe 200 ms, then endpoint and token at 0 ms: EMA 200 → 160 → 128 ms.
+    expect(m.cplApiCallLatency).toBe(128_000);
+    expect(m.dataApiCallLatency).toBe(50_000);
+    expect(m.avgSessionDuration).toBeGreaterThanOrEqual(3_000_000);
+    expect(m.totalSessions).toBe(1);
+  });
+
   it('measures the frame rate from the frames’ timestamps', async () => {
     const { stream } = setup();
     for (const f of videoFrames(50, { fps: 30 })) stream.putFrame(f);
