@@ -367,6 +367,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
    * frame: bad timestamps or flags, STATUS_STORE_OUT_OF_MEMORY under the OOM policy,
    * STATUS_STREAM_HAS_BEEN_STOPPED after stop(). With several tracks frames first pass the
    * frame-order coordinator, which holds them by reference until every track has one.
+   *
+   * OFFLINE streams never evict: where PIC blocks the caller until PERSISTED ACKs make room,
+   * this (synchronous) call throws STATUS_STORE_OUT_OF_MEMORY and changes nothing; retry the
+   * frame after the next `ack` event.
    */
   putFrame(frame: Frame): void {
     if (this.stopping) throw new KvsError('STATUS_STREAM_HAS_BEEN_STOPPED', 'putFrame after stop()');
