@@ -66,6 +66,12 @@ export class ContentView {
   private readonly heap: Heap;
   private readonly dtsOf: Float64Array;
   private readonly ptsOf: Float64Array;
+  /**
+   * The PTS the item was put with. Differs from `ptsOf` only for an in-flight item re-inserted
+   * by an eviction, which takes the evicted slot's times (so that the window shrinks) but is
+   * still reported under its own PTS when it leaves.
+   */
+  private readonly ownPtsOf: Float64Array;
   private readonly durationOf: Float64Array;
   private readonly lengthOf: Uint32Array;
   private readonly blockOf: Int32Array;
@@ -166,6 +172,7 @@ export class ContentView {
     this.onRemove = options.onRemove;
     this.dtsOf = new Float64Array(itemCount);
     this.ptsOf = new Float64Array(itemCount);
+    this.ownPtsOf = new Float64Array(itemCount);
     this.durationOf = new Float64Array(itemCount);
     this.lengthOf = new Uint32Array(itemCount);
     this.blockOf = new Int32Array(itemCount);
@@ -881,6 +888,7 @@ export class ContentView {
     if (this.resDuration > this.maxDuration) this.maxDuration = this.resDuration;
     this.dtsOf[s] = this.resDts;
     this.ptsOf[s] = this.resPts;
+    this.ownPtsOf[s] = this.resPts;
     this.durationOf[s] = this.resDuration;
     this.lengthOf[s] = this.resLength;
     this.blockOf[s] = this.resBlock;
@@ -1029,7 +1037,7 @@ export class ContentView {
     const r = this.removed;
     r.index = index;
     r.dts = this.dtsOf[s];
-    r.pts = this.ptsOf[s];
+    r.pts = this.ownPtsOf[s];
     r.duration = this.durationOf[s];
     r.length = length;
     r.flags = flags & PUBLIC_FLAGS;
@@ -1057,6 +1065,7 @@ export class ContentView {
     this.arenaOf[t] = this.arenaOf[f];
     this.lengthOf[t] = this.lengthOf[f];
     this.flagsOf[t] = this.flagsOf[f];
+    this.ownPtsOf[t] = this.ownPtsOf[f];
     if (this.headerIndex === from) this.headerIndex = to;
   }
 

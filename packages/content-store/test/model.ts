@@ -38,6 +38,8 @@ export interface ModelItem {
   index: number;
   dts: number;
   pts: number;
+  /** The PTS it was put with (kept when an in-flight item takes an evicted slot's times). */
+  ownPts: number;
   duration: number;
   length: number;
   flags: number;
@@ -109,7 +111,18 @@ export class ModelView {
   }
 
   append(dts: number, pts: number, duration: number, flags: number, length: number, seed: number): void {
-    this.items.push({ index: this.head, dts, pts, duration, length, flags, handed: false, seed, header: null });
+    this.items.push({
+      index: this.head,
+      dts,
+      pts,
+      ownPts: pts,
+      duration,
+      length,
+      flags,
+      handed: false,
+      seed,
+      header: null,
+    });
     this.head++;
     this.lastDts = dts;
     this.puts++;
@@ -125,7 +138,7 @@ export class ModelView {
       stream: this.id,
       index: item.index,
       dts: item.dts,
-      pts: item.pts,
+      pts: item.ownPts,
       duration: item.duration,
       length: item.length,
       flags: item.flags,

@@ -294,7 +294,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
               mode: def.frameOrderingMode as FrameOrderMode,
               timecodeScaleNs: Math.round(def.timecodeScale * 1000),
             },
-            (frame) => this.store(frame),
+            (frame) => this.storeReleased(frame),
           );
     this.view = options.store.createView({
       bufferDuration: def.bufferDuration,
@@ -414,6 +414,22 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.writer.putEventMetadata(events, metadata);
   }
 
+  /**
+   * A frame the frame-order coordinator releases, possibly during another frame's putFrame or
+   * stop(): a rejection is reported (droppedFrame + error) rather than thrown at a caller who
+   * did not put it.
+   */
+  private storeReleased(frame: Frame): void {
+    try {
+      this.store(frame);
+    } catch (e) {
+      if (!isKvsError(e)) throw e;
+      this.counters.putFrameErrors++;
+      this.emit('droppedFrame', frame.pts, RemoveReason.REMOVED);
+      this.report(e, 0, false, frame.pts);
+    }
+  }
+
   /** Packages one (ordered) frame into the store: one copy, straight from the writer. */
   private store(frame: Frame): void {
     // Only a key frame that can start a fragment (video, on an A/V stream) may start a new MKV
@@ -474,7 +490,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   }
 
   private onItemRemoved(item: Readonly<RemovedItem>): void {
-    if (item.sent || item.reason === RemoveReason.ACKED || item.flags & F.SKIP_ITEM) return;
+    if (item.reason === RemoveReason.ACKED || item.flags & F.SKIP_ITEM) return;
+    // Sent on a connection that dropped, waiting for the replay, and never acknowledged: lost too.
+    const replayLost = this.rollback !== undefined && !(item.flags & (F.RECEIVED_ACK | F.PERSISTED_ACK));
+    if (item.sent && !replayLost) return;
     this.emit('droppedFrame', item.pts, item.reason);
     if (item.flags & F.FRAGMENT_START) this.emit('droppedFragment', item.pts, item.reason);
   }
@@ -626,7 +645,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       return;
     }
     const busy = this.handles.some((h) => h.state !== U.TERMINATED && h.state !== U.ERROR);
-    const unsent = this.view.current < this.view.head || this.pendingTail !== undefined;
+    const unsent = this.hasUnsentData();
     if (!busy && !unsent) for (const w of this.stopWaiters.splice(0)) w.resolve();
   }
 
@@ -927,7 +946,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         }
         // Failed, or the transport reported the connection's end before this result: the
         // PUT_STREAM rows decide with that end's result.
-        if (out.result === R.OK) this.lastResult = h.endResult ?? R.UNKNOWN;
+        // (an end reported as 200 still means the connection is gone: treat it as UNKNOWN).
+        if (out.result === R.OK)
+          this.lastResult = h.endResult === undefined || h.endResult === R.OK ? R.UNKNOWN : h.endResult;
         if (h.state === U.NEW) {
           h.state = U.ERROR;
           this.finishHandle(h);
@@ -971,8 +992,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 
   private hasUnsentData(): boolean {
     const v = this.view;
-    // After a drop, what the rollback will replay counts too.
-    return v.current < v.head || this.pendingTail !== undefined || (this.rollback !== undefined && v.tail < v.head);
+    // After a drop, what the rollback will replay counts too. Closing tags waiting for a
+    // connection (pendingTail) do not: without frames to carry there is no MKV stream to close.
+    return v.current < v.head || (this.rollback !== undefined && v.tail < v.head);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1051,6 +1073,15 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (h.piece < h.pieceCount) return this.slice(h, maxBytes);
     if (h.ending) return this.endSession(h, maxBytes);
     if (!h.started && !this.beginSession(h)) {
+      if (h.state === U.TERMINATING && !this.hasUnsentData()) {
+        // Stopped before it had anything to carry: end it without bytes (closing tags would close
+        // an MKV stream this connection never opened).
+        this.pendingTail = undefined;
+        h.state = U.TERMINATED;
+        out.status = StatusCode.STATUS_END_OF_STREAM;
+        this.afterSessionEnd();
+        return out;
+      }
       out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
       return out;
     }
@@ -1071,19 +1102,11 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         );
       this.rollback = undefined;
     }
-    // A session must start at a fragment boundary.
-    let i = v.current;
-    while (i < v.head && (!(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START)) || v.itemFlags(i) & F.SKIP_ITEM)) i++;
+    // A session must start at a fragment boundary. Frames before the first one (the start of
+    // their fragment was evicted) can never be sent, even once a later fragment arrives: report
+    // them dropped and mark them, so that no later trim counts them as delivered.
+    const i = this.skipOrphans(v.current);
     if (i >= v.head) return false;
-    // Frames passed over (the start of their fragment was evicted) can never be sent: report them
-    // dropped and mark them, so that no later trim counts them as delivered.
-    for (let k = v.current; k < i; k++) {
-      const f = v.itemFlags(k);
-      if (f & F.SKIP_ITEM) continue;
-      v.setFlags(k, F.SKIP_ITEM);
-      this.emit('droppedFrame', v.itemPts(k), RemoveReason.VIEW_OVERFLOW);
-    }
-    if (i !== v.current) v.setCurrent(i);
     if (replay) {
       // What goes out again is acknowledged again (PIC clears these flags before a replay).
       for (let k = i; k < v.head; k++) v.clearFlags(k, F.BUFFERING_ACK | F.RECEIVED_ACK);
@@ -1097,10 +1120,44 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     return true;
   }
 
+  /**
+   * From `from`, marks SKIP and reports dropped every item up to the next fragment boundary (or
+   * the head); moves current there and returns it.
+   */
+  private skipOrphans(from: number): number {
+    const v = this.view;
+    let i = from;
+    while (i < v.head && (!(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START)) || v.itemFlags(i) & F.SKIP_ITEM)) {
+      if (!(v.itemFlags(i) & F.SKIP_ITEM)) {
+        v.setFlags(i, F.SKIP_ITEM);
+        this.emit('droppedFrame', v.itemPts(i), RemoveReason.VIEW_OVERFLOW);
+      }
+      i++;
+    }
+    if (i !== v.current) v.setCurrent(i);
+    return i;
+  }
+
   private nextItem(h: UploadHandle, maxBytes: number): StreamData {
     const out = this.result;
     const v = this.view;
-    const i = v.getNext();
+    let i = v.getNext();
+    if (
+      i >= 0 &&
+      h.item >= 0 &&
+      i !== h.item + 1 &&
+      !(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START | F.FRAGMENT_END))
+    ) {
+      // Eviction took the items between the last one sent and this one, the start of this
+      // item's fragment included: sending it would put it under the wrong cluster. Skip to the
+      // next fragment boundary.
+      const next = this.skipOrphans(i);
+      if (next >= v.head) {
+        out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
+        return out;
+      }
+      i = v.getNext();
+    }
     if (i >= 0) {
       const flags = v.itemFlags(i);
       // A new MKV stream (token rotation, a reset) belongs to the next connection.
@@ -1252,6 +1309,12 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         return validTimecode ? StatusCode.STATUS_ACK_TIMESTAMP_NOT_IN_VIEW_WINDOW : StatusCode.STATUS_SUCCESS;
       }
       if (!validTimecode) return StatusCode.STATUS_INVALID_FRAGMENT_ACK_TYPE;
+      if (type === FragmentAckType.PERSISTED) {
+        // Trimmed already (a replay on a newer connection was persisted first): this connection
+        // still learns that its fragment is safe (PIC's lastPersistedAckTs).
+        this.counters.persistedAcks++;
+        this.persistedOn(h, ts);
+      }
       this.report(
         new KvsError('STATUS_ACK_TIMESTAMP_NOT_IN_VIEW_WINDOW', `ACK for ${ts} µs is outside the buffer`),
         uploadHandle,
@@ -1281,13 +1344,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         this.counters.persistedAcks++;
         this.backoff.reset();
         v.setFlags(i, F.PERSISTED_ACK);
-        if (fragmentPts > h.lastPersistedPts) h.lastPersistedPts = fragmentPts;
         if (this.trimAllowed(h)) v.trimToNextFragment(i);
-        if (h.state === U.AWAITING_ACK && h.lastPersistedPts >= h.lastFragmentPts) {
-          h.state = U.ACK_RECEIVED;
-          this.pulse(h);
-        }
-        this.checkStopped();
+        this.persistedOn(h, fragmentPts);
         break;
       case FragmentAckType.ERROR:
         this.counters.errorAcks++;
@@ -1302,6 +1360,16 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     const scaleNs = this.writer.timecodeScaleNs;
     const us = scaleNs % 1000 === 0 ? timecode * (scaleNs / 1000) : (timecode * scaleNs) / 1000;
     return us + (this.definition.absoluteFragmentTimes ? 0 : h.sessionStart);
+  }
+
+  /** A fragment starting at `pts` is persisted on `h`: a connection waiting only for that can end. */
+  private persistedOn(h: UploadHandle, pts: number): void {
+    if (pts > h.lastPersistedPts) h.lastPersistedPts = pts;
+    if (h.state === U.AWAITING_ACK && h.lastPersistedPts >= h.lastFragmentPts) {
+      h.state = U.ACK_RECEIVED;
+      this.pulse(h);
+    }
+    this.checkStopped();
   }
 
   /** PIC trims behind a PERSISTED ACK only when every older connection is done with its items. */
@@ -1389,12 +1457,16 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.view.releaseInFlight();
     if (this.sendingHandle() !== undefined) return;
     if (this.stopping && !this.hasUnsentData()) return this.checkStopped();
-    const reconnecting =
-      this.stateValue & (S.DESCRIBE | S.CREATE | S.TAG_STREAM | S.GET_ENDPOINT | S.GET_TOKEN | S.READY | S.PUT_STREAM);
-    if (!reconnecting && !this.failure) {
-      // Without restart-on-error, a failed connection stops the stream (fromStopped decides).
-      this.restartFrom(result);
+    if (this.failure) return;
+    if (this.stateValue === S.READY) {
+      // READY waits for data; what the drop left to replay is data.
+      if (this.timer === undefined && !this.awaitStreamStart && this.hasUnsentData()) this.step();
+      return;
     }
+    const reconnecting =
+      this.stateValue & (S.DESCRIBE | S.CREATE | S.TAG_STREAM | S.GET_ENDPOINT | S.GET_TOKEN | S.PUT_STREAM);
+    // Without restart-on-error, a failed connection stops the stream (fromStopped decides).
+    if (!reconnecting) this.restartFrom(result);
   }
 
   private finishHandle(h: UploadHandle): void {
