@@ -2,15 +2,17 @@
 // (PIC's MockConsumer) that pulls bytes per upload handle, parses them as MKV, and answers with
 // ACKs for every fragment it saw.
 
-import { type FragmentAck, FragmentAckType, ServiceCallResult as R, StatusCode } from '@kvs-ts/core';
+import { ContentStore } from '@kvs-ts/content-store';
+import { type FragmentAck, FragmentAckType, type KvsError, ServiceCallResult as R, StatusCode } from '@kvs-ts/core';
 import { MkvParser } from '@kvs-ts/mkv-parser';
-import type {
-  Clock,
+import {
+  type Clock,
   KinesisVideoStream,
-  PutStreamRequest,
-  ServiceCallOutcome,
-  StreamDescription,
-  StreamService,
+  type PutStreamRequest,
+  type ServiceCallOutcome,
+  type StreamDefinition,
+  type StreamDescription,
+  type StreamService,
 } from '@kvs-ts/stream';
 
 /** Lets pending promise callbacks run. */
@@ -283,3 +285,36 @@ export function* videoFrames(count: number, opts: { fps?: number; gop?: number; 
 
 /** An opaque video track (its frames need not be real video). */
 export const OPAQUE_TRACK = { trackId: 1, codecId: 'V_KVS_TEST', trackName: 'video', trackType: 1 as const };
+
+/**
+ * A stream on an opaque video track with a fake clock, fake service and mock consumer, and the
+ * events tests look at (states, errors with and without details, dropped frames).
+ */
+export function setupStream(
+  def: Partial<StreamDefinition> = {},
+  opts: { intermittentProducer?: boolean; storageSize?: number } = {},
+) {
+  const clock = new FakeClock();
+  const service = new FakeService(clock);
+  const store = new ContentStore({ storageSize: opts.storageSize ?? 16 * 1024 * 1024 });
+  const stream = new KinesisVideoStream({
+    definition: { streamName: 'test', tracks: [OPAQUE_TRACK], nalAdaptationFlags: 0, ...def },
+    store,
+    service,
+    clock,
+    random: () => 0.5,
+    intermittentProducer: opts.intermittentProducer ?? false,
+  });
+  const states: number[] = [];
+  const errors: Array<{ error: KvsError; fatal: boolean }> = [];
+  const errorNames: string[] = [];
+  const dropped: number[] = [];
+  stream.on('stateChange', (state) => states.push(state));
+  stream.on('error', (error, d) => {
+    errors.push({ error, fatal: d.fatal });
+    errorNames.push(error.statusName);
+  });
+  stream.on('droppedFrame', (pts) => dropped.push(pts));
+  const consumer = new MockConsumer(stream as KinesisVideoStream<unknown>);
+  return { clock, service, store, stream, states, errors, errorNames, dropped, consumer };
+}

@@ -6,29 +6,14 @@ import { ContentStore } from '@kvs-ts/content-store';
 import { FragmentAckType, ServiceCallResult as R } from '@kvs-ts/core';
 import { KinesisVideoStream, type StreamDefinition } from '@kvs-ts/stream';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, FakeService, MockConsumer, OPAQUE_TRACK, videoFrames } from './fakes';
+import { FakeClock, FakeService, MockConsumer, OPAQUE_TRACK, setupStream, videoFrames } from './fakes';
 
 const MiB = 1024 * 1024;
 const SECOND = 1_000_000;
 
 function setup(def: Partial<StreamDefinition> = {}, opts: { intermittentProducer?: boolean } = {}) {
-  const clock = new FakeClock();
-  const service = new FakeService(clock);
-  const store = new ContentStore({ storageSize: 16 * MiB });
-  const stream = new KinesisVideoStream({
-    definition: { streamName: 'test', tracks: [OPAQUE_TRACK], nalAdaptationFlags: 0, ...def },
-    store,
-    service,
-    clock,
-    random: () => 0.5,
-    intermittentProducer: opts.intermittentProducer ?? false,
-  });
-  const errors: string[] = [];
-  stream.on('error', (e) => errors.push(e.statusName));
-  const dropped: number[] = [];
-  stream.on('droppedFrame', (pts) => dropped.push(pts));
-  const consumer = new MockConsumer(stream as KinesisVideoStream<unknown>);
-  return { clock, service, store, stream, errors, dropped, consumer };
+  const s = setupStream(def, opts);
+  return { ...s, errors: s.errorNames };
 }
 
 const idx = (ts: number, start: number) => Math.round((ts - start) / 40_000);

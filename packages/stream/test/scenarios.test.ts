@@ -1,8 +1,7 @@
-import { ContentStore } from '@kvs-ts/content-store';
 import { FragmentAckType, ServiceCallResult as R, StatusCode } from '@kvs-ts/core';
-import { KinesisVideoStream, StreamState as S, type StreamDefinition } from '@kvs-ts/stream';
+import { StreamState as S, type StreamDefinition } from '@kvs-ts/stream';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, FakeService, MockConsumer, OPAQUE_TRACK, videoFrames } from './fakes';
+import { setupStream, videoFrames } from './fakes';
 
 const MiB = 1024 * 1024;
 const SECOND = 1_000_000;
@@ -12,21 +11,8 @@ function setup(
   def: Partial<StreamDefinition> = {},
   opts: { intermittentProducer?: boolean; storageSize?: number } = {},
 ) {
-  const clock = new FakeClock();
-  const service = new FakeService(clock);
-  const store = new ContentStore({ storageSize: opts.storageSize ?? 16 * MiB });
-  const stream = new KinesisVideoStream({
-    definition: { streamName: 'test', tracks: [OPAQUE_TRACK], nalAdaptationFlags: 0, ...def },
-    store,
-    service,
-    clock,
-    random: () => 0.5,
-    intermittentProducer: opts.intermittentProducer ?? false,
-  });
-  const errors: string[] = [];
-  stream.on('error', (e) => errors.push(e.statusName));
-  const consumer = new MockConsumer(stream as KinesisVideoStream<unknown>);
-  return { clock, service, store, stream, errors, consumer };
+  const s = setupStream(def, opts);
+  return { ...s, errors: s.errorNames };
 }
 
 describe('token rotation', () => {

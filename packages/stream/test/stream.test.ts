@@ -2,29 +2,11 @@ import { ContentStore } from '@kvs-ts/content-store';
 import { FragmentAckType, KvsError, ServiceCallResult as R, StatusCode } from '@kvs-ts/core';
 import { KinesisVideoStream, StreamState as S, type StreamDefinition, UploadHandleState as U } from '@kvs-ts/stream';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, FakeService, MockConsumer, OPAQUE_TRACK, settle, videoFrames } from './fakes';
+import { FakeClock, FakeService, OPAQUE_TRACK, settle, setupStream, videoFrames } from './fakes';
 
 const MiB = 1024 * 1024;
 
-function setup(def: Partial<StreamDefinition> = {}, opts: { intermittentProducer?: boolean } = {}) {
-  const clock = new FakeClock();
-  const service = new FakeService(clock);
-  const store = new ContentStore({ storageSize: 16 * MiB });
-  const stream = new KinesisVideoStream({
-    definition: { streamName: 'test', tracks: [OPAQUE_TRACK], nalAdaptationFlags: 0, ...def },
-    store,
-    service,
-    clock,
-    random: () => 0.5,
-    intermittentProducer: opts.intermittentProducer ?? false,
-  });
-  const states: number[] = [];
-  const errors: Array<{ error: KvsError; fatal: boolean }> = [];
-  stream.on('stateChange', (s) => states.push(s));
-  stream.on('error', (error, d) => errors.push({ error, fatal: d.fatal }));
-  const consumer = new MockConsumer(stream as KinesisVideoStream<unknown>);
-  return { clock, service, store, stream, states, errors, consumer };
-}
+const setup = setupStream;
 
 describe('KinesisVideoStream: the happy path', () => {
   it('describes, gets endpoint and token, becomes READY, opens a connection on the first frame, streams', async () => {
