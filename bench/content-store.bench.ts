@@ -10,6 +10,7 @@ import {
   ViewItemFlags,
 } from '@kvs-ts/content-store';
 import { Bench } from 'tinybench';
+import { heapNow, mib, printTable } from './lib/report';
 
 const FRAME_US = 40_000;
 const GOP = 25;
@@ -121,26 +122,6 @@ function frameOf(size: number): Uint8Array {
   for (let i = 0; i < size; i++) frame[i] = (i * 31) & 0xff;
   return frame;
 }
-
-function printTable(rows: Array<Record<string, string>>): void {
-  const cols = Object.keys(rows[0]);
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
-  const line = (values: string[]) =>
-    values.map((v, i) => v.padStart(i === 0 ? 0 : width[i]).padEnd(width[i])).join('  ');
-  console.log(line(cols));
-  console.log(line(width.map((w) => '-'.repeat(w))));
-  for (const r of rows) console.log(line(cols.map((c) => r[c])));
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
-function heapNow(): number {
-  gc?.();
-  gc?.();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function throughput(): Promise<void> {
   const bench = new Bench({ time: 1500, warmupTime: 300 });

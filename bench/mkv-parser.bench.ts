@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { MkvParser } from '@kvs-ts/mkv-parser';
 import { ALL_FORMATS, EncodedPacketSink, Input, ReadableStreamSource } from 'mediabunny';
 import { Bench } from 'tinybench';
-import { type BuiltStream, buildStream, chunks, LARGE, printTable, SMALL } from './lib/kvs-streams';
+import { type BuiltStream, buildStream, chunks, LARGE, SMALL } from './lib/kvs-streams';
+import { printTable } from './lib/report';
 
 const require = createRequire(import.meta.url);
 const { Decoder: EbmlDecoder } = require('ebml') as { Decoder: new () => NodeJS.ReadWriteStream };

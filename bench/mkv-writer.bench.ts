@@ -15,7 +15,7 @@ import {
   Output,
 } from 'mediabunny';
 import { Bench } from 'tinybench';
-import { printTable } from './lib/kvs-streams';
+import { printTable } from './lib/report';
 
 interface Shape {
   name: string;

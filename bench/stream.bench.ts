@@ -15,6 +15,7 @@ import { type FragmentAck, FragmentAckType, FrameFlags, ServiceCallResult as R, 
 import { MkvParser } from '@kvs-ts/mkv-parser';
 import { type Clock, KinesisVideoStream, type StreamService, StreamState } from '@kvs-ts/stream';
 import { Bench } from 'tinybench';
+import { heapNow, mib, printTable } from './lib/report';
 
 const FRAME_US = 40_000; // 25 fps
 const GOP = 25; // a key frame, so a fragment, per second
@@ -250,26 +251,6 @@ async function verify(): Promise<void> {
     throw new Error(`unexpected MKV: clusters ${clusters}, ${seen} frames`);
   c.stream.free();
 }
-
-function printTable(rows: Array<Record<string, string>>): void {
-  const cols = Object.keys(rows[0]);
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
-  const line = (values: string[]) =>
-    values.map((v, i) => v.padStart(i === 0 ? 0 : width[i]).padEnd(width[i])).join('  ');
-  console.log(line(cols));
-  console.log(line(width.map((w) => '-'.repeat(w))));
-  for (const r of rows) console.log(line(cols.map((c) => r[c])));
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
-function heapNow(): number {
-  gc?.();
-  gc?.();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function throughput(): Promise<void> {
   const bench = new Bench({ time: 1500, warmupTime: 300 });

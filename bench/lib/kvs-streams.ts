@@ -124,13 +124,3 @@ export function chunks(bytes: Uint8Array, size = 65536): Uint8Array[] {
   for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
   return out;
 }
-
-/** Prints benchmark rows as a plain table. */
-export function printTable(rows: Array<Record<string, string | number>>): void {
-  const cols = Object.keys(rows[0]);
-  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(width[i])).join('  ');
-  console.log(line(cols));
-  console.log(line(width.map((w) => '-'.repeat(w))));
-  for (const r of rows) console.log(line(cols.map((c) => String(r[c]))));
-}
