@@ -1018,6 +1018,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   }
 
   private dataAvailable(): void {
+    if (this.listenerCount('dataAvailable') === 0) return;
     const h = this.sendingHandle();
     if (h) this.pulse(h);
   }
