@@ -74,6 +74,13 @@ export class ContentView {
   private readonly ownPtsOf: Float64Array;
   private readonly durationOf: Float64Array;
   private readonly lengthOf: Uint32Array;
+  /**
+   * Which fragment the item was put in: a counter of FRAGMENT_START items put (mod 2^32). A sender
+   * compares it to know whether an item still belongs to the cluster it has open; index order
+   * alone does not say so once an eviction moved the in-flight item into a later slot.
+   */
+  private readonly fragmentOf: Uint32Array;
+  private fragmentSeq = 0;
   private readonly blockOf: Int32Array;
   private readonly arenaOf: Uint8Array;
   private readonly flagsOf: Uint32Array;
@@ -175,6 +182,7 @@ export class ContentView {
     this.ownPtsOf = new Float64Array(itemCount);
     this.durationOf = new Float64Array(itemCount);
     this.lengthOf = new Uint32Array(itemCount);
+    this.fragmentOf = new Uint32Array(itemCount);
     this.blockOf = new Int32Array(itemCount);
     this.arenaOf = new Uint8Array(itemCount);
     this.flagsOf = new Uint32Array(itemCount);
@@ -203,7 +211,7 @@ export class ContentView {
 
   /** Bytes of this view's item ring (PIC's view allocation size; outside the store budget). */
   get ringSize(): number {
-    return this.itemCount * (8 * 3 + 4 * 3 + 1);
+    return this.itemCount * (8 * 4 + 4 * 4 + 1);
   }
 
   /**
@@ -557,6 +565,25 @@ export class ContentView {
     return this.ptsOf[index % this.itemCount];
   }
 
+  /**
+   * The PTS the item was put with, µs. It differs from {@link itemPts} only for an in-flight item
+   * that an eviction moved into a later slot (PIC keeps the slot's timestamps for ACK matching);
+   * report frames by this one.
+   */
+  itemOwnPts(index: number): number {
+    this.checkIndex(index);
+    return this.ownPtsOf[index % this.itemCount];
+  }
+
+  /**
+   * The fragment the item was put in: equal for two items exactly when no FRAGMENT_START item was
+   * put between them (or at the later one). A counter that wraps at 2^32; compare for equality.
+   */
+  itemFragment(index: number): number {
+    this.checkIndex(index);
+    return this.fragmentOf[index % this.itemCount];
+  }
+
   /** Duration of an item, µs. */
   itemDuration(index: number): number {
     this.checkIndex(index);
@@ -889,6 +916,8 @@ export class ContentView {
     this.dtsOf[s] = this.resDts;
     this.ptsOf[s] = this.resPts;
     this.ownPtsOf[s] = this.resPts;
+    if (this.resFlags & FRAGMENT_START) this.fragmentSeq = (this.fragmentSeq + 1) >>> 0;
+    this.fragmentOf[s] = this.fragmentSeq;
     this.durationOf[s] = this.resDuration;
     this.lengthOf[s] = this.resLength;
     this.blockOf[s] = this.resBlock;
@@ -1066,6 +1095,7 @@ export class ContentView {
     this.lengthOf[t] = this.lengthOf[f];
     this.flagsOf[t] = this.flagsOf[f];
     this.ownPtsOf[t] = this.ownPtsOf[f];
+    this.fragmentOf[t] = this.fragmentOf[f];
     if (this.headerIndex === from) this.headerIndex = to;
   }
 

@@ -85,6 +85,8 @@ function verify(m: Model, r: Real): void {
         length: item.length,
         flags: item.flags,
       });
+      expect(rv.itemOwnPts(item.index)).toBe(item.ownPts);
+      expect(rv.itemFragment(item.index)).toBe(item.fragment);
       expect(rv.streamStartHeader(item.index)?.length).toBe(item.header?.length);
     }
     expect(r.logs[i]).toEqual(mv.log);

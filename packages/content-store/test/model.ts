@@ -40,6 +40,8 @@ export interface ModelItem {
   pts: number;
   /** The PTS it was put with (kept when an in-flight item takes an evicted slot's times). */
   ownPts: number;
+  /** FRAGMENT_START items put up to this one. */
+  fragment: number;
   duration: number;
   length: number;
   flags: number;
@@ -58,6 +60,8 @@ export class ModelView {
   pin = -1;
   lastDts = 0;
   puts = 0;
+  /** FRAGMENT_START items put so far. */
+  fragments = 0;
   readonly log: RemovedItem[] = [];
   readonly counters = {
     droppedFrames: 0,
@@ -116,6 +120,7 @@ export class ModelView {
       dts,
       pts,
       ownPts: pts,
+      fragment: flags & FRAGMENT_START ? ++this.fragments : this.fragments,
       duration,
       length,
       flags,

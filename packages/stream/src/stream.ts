@@ -221,6 +221,11 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   private nextHandle = 1;
   /** Set when a connection that had sent data ended unexpectedly: roll back at the next session. */
   private rollback: { hostAlive: boolean } | undefined;
+  /**
+   * The item a dropped connection was in the middle of (-1: none). Its index is stable once
+   * unpinned. If the replay does not reach back to it, it never arrives whole: report it dropped.
+   */
+  private cutItem = -1;
   /** The generator starts a new MKV stream at the next key frame (token rotation, reconnect). */
   private resetOnKeyFrame = false;
   /** Drop frames until the next key frame (a non-retriable ERROR ACK hit the open fragment). */
@@ -587,6 +592,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.view.clearStreamStartHeader();
     this.writer.reset();
     this.rollback = undefined;
+    this.cutItem = -1;
     this.resetOnKeyFrame = false;
     this.skipUntilKeyFrame = false;
     this.failure = undefined;
@@ -1103,6 +1109,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         );
       this.rollback = undefined;
     }
+    // A frame cut off by the drop that the replay does not send again never arrived whole.
+    const cut = this.cutItem;
+    this.cutItem = -1;
+    if (cut >= v.tail && cut < v.current) this.dropItem(cut, RemoveReason.VIEW_OVERFLOW);
     // A session must start at a fragment boundary. Frames before the first one (the start of
     // their fragment was evicted) can never be sent, even once a later fragment arrives: report
     // them dropped and mark them, so that no later trim counts them as delivered.
@@ -1129,14 +1139,21 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     const v = this.view;
     let i = from;
     while (i < v.head && (!(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START)) || v.itemFlags(i) & F.SKIP_ITEM)) {
-      if (!(v.itemFlags(i) & F.SKIP_ITEM)) {
-        v.setFlags(i, F.SKIP_ITEM);
-        this.emit('droppedFrame', v.itemPts(i), RemoveReason.VIEW_OVERFLOW);
-      }
+      this.dropItem(i, RemoveReason.VIEW_OVERFLOW);
       i++;
     }
     if (i !== v.current) v.setCurrent(i);
     return i;
+  }
+
+  /** Marks an item SKIP (no later trim counts it as delivered) and reports it dropped, once. */
+  private dropItem(i: number, reason: RemoveReason): void {
+    const v = this.view;
+    const flags = v.itemFlags(i);
+    if (flags & (F.SKIP_ITEM | F.RECEIVED_ACK | F.PERSISTED_ACK)) return;
+    v.setFlags(i, F.SKIP_ITEM);
+    this.emit('droppedFrame', v.itemOwnPts(i), reason);
+    if (flags & F.FRAGMENT_START) this.emit('droppedFragment', v.itemOwnPts(i), reason);
   }
 
   private nextItem(h: UploadHandle, maxBytes: number): StreamData {
@@ -1146,12 +1163,13 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (
       i >= 0 &&
       h.item >= 0 &&
-      i !== h.item + 1 &&
-      !(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START | F.FRAGMENT_END))
+      !(v.itemFlags(i) & (F.FRAGMENT_START | F.STREAM_START | F.FRAGMENT_END)) &&
+      v.itemFragment(i) !== h.fragment
     ) {
-      // Eviction took the items between the last one sent and this one, the start of this
-      // item's fragment included: sending it would put it under the wrong cluster. Skip to the
-      // next fragment boundary.
+      // Eviction took the start of this item's fragment after the session sent the previous
+      // one: sending it would put it under the wrong cluster. Skip to the next fragment boundary.
+      // (Index order does not tell: an eviction may have moved the in-flight item into a later
+      // slot, right before items of a newer fragment.)
       const next = this.skipOrphans(i);
       if (next >= v.head) {
         out.status = StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
@@ -1168,6 +1186,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         return this.endSession(h, maxBytes);
       }
       h.item = i;
+      h.fragment = v.itemFragment(i);
       const header = v.streamStartHeader(i);
       if (header) setPieces(h, header, v.itemData(i));
       else setPieces(h, v.itemData(i));
@@ -1455,6 +1474,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     } else if (h.started) {
       this.rollback = { hostAlive: isHostAliveResult(result) };
     }
+    if (this.rollback !== undefined && h.item >= 0 && h.piece < h.pieceCount && this.view.inFlight >= 0)
+      this.cutItem = this.view.inFlight;
     this.view.releaseInFlight();
     if (this.sendingHandle() !== undefined) return;
     if (this.stopping && !this.hasUnsentData()) return this.checkStopped();

@@ -36,6 +36,8 @@ export class UploadHandle {
   started = false;
   /** Item being sent (-1: none). */
   item = -1;
+  /** The view's fragment number of that item (ContentView.itemFragment). */
+  fragment = -1;
   /**
    * What is left to send of it: up to two pieces (the stream-header slot, then the item bytes;
    * or the closing tags), in fixed fields rather than an array so that a frame costs no array

@@ -34,6 +34,7 @@ import { FakeClock, FakeService } from './fakes';
 const SECOND = 1_000_000;
 const MS = 1000;
 const KiB = 1024;
+const MiB = 1024 * KiB;
 /** Video frame period: timestamps stay on whole milliseconds, so parsed MKV times equal the PTS put. */
 const TICK = 40 * MS;
 /** AAC frames sit 7 and 27 ms after each video frame: never on a video tick, so the frame-order coordinator never bumps a PTS. */
@@ -536,7 +537,10 @@ export class WideHarness {
   private pull(s: WireSession, sizes: ReadSizes, rnd: () => number, budget: number): number {
     const parser = this.parsers.get(s.handle) as MkvParser;
     let pulled = 0;
-    for (let guard = 0; guard < 1_000_000; guard++) {
+    // Nothing is put while pulling, so a connection has at most the store's bytes (plus headers
+    // and tags) to give: beyond twice that, it never runs dry.
+    const limit = 2 * this.cfg.storeKiB * KiB + MiB;
+    while (pulled <= limit) {
       if (budget > 0 && pulled >= budget) return pulled;
       const r = this.call('getStreamData', () => this.stream.getStreamData(s.handle, readSize(sizes, rnd)));
       if (r === undefined) return pulled;
