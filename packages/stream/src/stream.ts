@@ -1190,7 +1190,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       const header = v.streamStartHeader(i);
       if (header) setPieces(h, header, v.itemData(i));
       else setPieces(h, v.itemData(i));
-      if (flags & F.FRAGMENT_START) h.lastFragmentPts = v.itemPts(i);
+      if (flags & F.FRAGMENT_START) h.lastFragmentPts = v.itemOwnPts(i);
       h.lastWasEndOfFragment = (flags & F.FRAGMENT_END) !== 0;
       // PIC checks staleness as it hands out data; once per item is enough.
       this.checkStaleness();
@@ -1345,7 +1345,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     }
     // The ACK names its fragment's start; step back to it if the lookup landed inside.
     while (i > v.tail && !(v.itemFlags(i) & F.FRAGMENT_START)) i--;
-    const fragmentPts = v.itemPts(i);
+    const fragmentPts = v.itemOwnPts(i);
     switch (type) {
       case FragmentAckType.BUFFERING:
         this.counters.bufferedAcks++;

@@ -526,4 +526,24 @@ describe('KinesisVideoStream wide model: shrunk counterexamples (2)', () => {
     // fails with the index-adjacency guard: "handle 2: the frame put at 23.160s went out as 0.120s"
     expect(await runModel(cfg, ops)).toEqual([]);
   });
+  it('B11 a connection that replays the re-inserted in-flight item as its only fragment ends once that fragment is PERSISTED', async () => {
+    // The 0 s key frame is in flight (1 byte) when the overflow moves it into the slot of the
+    // 23.28 s frame. After the drop the replay sends it (its cluster says 0 s) and skips the
+    // orphans after it; the PERSISTED ACK for 0 s is outside the window by slot times.
+    const cfg: WideConfig = { ...base, gop: 7, frameSize: 20 };
+    const ops: Op[] = [
+      { op: 'put', n: 1 },
+      { op: 'pause', us: 20 * SECOND },
+      { op: 'pump', pick: 0, budget: 1, sizes: 'tiny', seed: 0 },
+      { op: 'advance', us: 2_960_000 },
+      { op: 'put', n: 9 },
+      { op: 'drop', pick: 0, result: 200 },
+      { op: 'acks', n: 1, seed: 0 },
+      { op: 'put', n: 3 },
+      { op: 'advance', us: 0 },
+    ];
+    // fails when the connection's last fragment is taken by slot PTS (23.28 s) rather than the
+    // PTS on the wire: "stopSync rejected although the stream did not fail: STATUS_OPERATION_TIMED_OUT"
+    expect(await runModel(cfg, ops)).toEqual([]);
+  });
 });
