@@ -61,6 +61,8 @@ export const INTERMITTENT_PRODUCER_PERIOD = 5 * SECOND;
 export const INTERMITTENT_PRODUCER_START_DELAY = 3 * SECOND;
 /** PIC's STREAM_CLOSED_TIMEOUT: how long stopSync waits by default. */
 export const STREAM_CLOSED_TIMEOUT = 120 * SECOND;
+/** PIC's MAX_BLOCKING_PUT_WAIT: how long an OFFLINE put waits for room by default. */
+export const MAX_BLOCKING_PUT_WAIT = 15 * SECOND;
 /** Service call completion timeout (PIC's SERVICE_CALL_DEFAULT_TIMEOUT + connection timeout). */
 export const DEFAULT_SERVICE_CALL_TIMEOUT = 15 * SECOND;
 
@@ -128,6 +130,11 @@ export interface KinesisVideoStreamOptions<T = unknown> {
   intermittentProducer?: boolean;
   /** Emit a `metrics` event this often, µs; 0 (default, as PIC's logMetric off) for never. */
   metricsInterval?: number;
+  /**
+   * How long {@link KinesisVideoStream.putFrameAsync} waits for room on an OFFLINE stream, µs
+   * (PIC's ClientInfo.offlineBufferAvailabilityTimeout; default 15 s, MAX_BLOCKING_PUT_WAIT).
+   */
+  offlineBufferAvailabilityTimeout?: number;
 }
 
 /** Counters for StreamMetrics that the view does not keep. */
@@ -194,6 +201,12 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   private readonly random: () => number;
   private readonly deviceName: string;
   private readonly serviceCallTimeout: number;
+  private readonly offlineWait: number;
+  /** putFrameAsync calls not yet applied (they keep their order; putFrame waits its turn). */
+  private queuedPuts = 0;
+  private putChain: Promise<void> = Promise.resolve();
+  /** Wakes the put waiting for room (items left the view, or the stream stopped or failed). */
+  private roomWaiter: (() => void) | undefined;
   private readonly order: FrameOrderCoordinator | undefined;
   private readonly backoff: ExponentialBackoff;
   private readonly createdAt: number;
@@ -274,6 +287,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.random = options.random ?? Math.random;
     this.deviceName = options.deviceName ?? 'Kinesis_Video_Device';
     this.serviceCallTimeout = options.serviceCallTimeout ?? DEFAULT_SERVICE_CALL_TIMEOUT;
+    const wait = options.offlineBufferAvailabilityTimeout ?? MAX_BLOCKING_PUT_WAIT;
+    if (!(wait > 0 && wait < Infinity))
+      throw new KvsError('STATUS_INVALID_ARG', `offlineBufferAvailabilityTimeout must be > 0 µs, got ${wait}`);
+    this.offlineWait = wait;
     this.backoff = new ExponentialBackoff(DEFAULT_BACKOFF, this.random);
     this.createdAt = this.clock.now();
     this.writer = new MkvWriter({
@@ -374,10 +391,129 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
    * frame-order coordinator, which holds them by reference until every track has one.
    *
    * OFFLINE streams never evict: where PIC blocks the caller until PERSISTED ACKs make room,
-   * this (synchronous) call throws STATUS_STORE_OUT_OF_MEMORY and changes nothing; retry the
-   * frame after the next `ack` event.
+   * this (synchronous) call throws STATUS_STORE_OUT_OF_MEMORY and changes nothing. Use
+   * {@link putFrameAsync}, which waits as PIC does.
    */
   putFrame(frame: Frame): void {
+    if (this.queuedPuts > 0)
+      throw new KvsError(
+        'STATUS_INVALID_OPERATION',
+        'putFrame while putFrameAsync calls wait for room: await them first (frames must stay in order)',
+      );
+    this.putNow(frame);
+  }
+
+  /**
+   * {@link putFrame} that waits for room instead of failing: PIC's blocking put. On an OFFLINE
+   * stream (which never evicts) a full buffer makes it wait until ACKs trim the view, at most
+   * `offlineBufferAvailabilityTimeout` (then STATUS_OPERATION_TIMED_OUT); a stop, reset or free
+   * meanwhile rejects with STATUS_BLOCKING_PUT_INTERRUPTED_STREAM_TERMINATED, a failure of the
+   * stream with its error. Other streaming types evict instead of waiting, so this resolves or
+   * rejects at once, as putFrame returns or throws. Calls are applied in call order; a putFrame
+   * while some wait throws STATUS_INVALID_OPERATION. Like PIC, only this stream's ACKs wake a
+   * waiting put, not room another stream frees in the shared store.
+   */
+  putFrameAsync(frame: Frame): Promise<void> {
+    const generation = this.generation;
+    let wait: boolean;
+    try {
+      wait = this.queuedPuts > 0 || this.mustWait(frame);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (!wait) {
+      try {
+        this.putNow(frame);
+        return Promise.resolve();
+      } catch (e) {
+        const offlineFull =
+          isKvsError(e) &&
+          e.status === StatusCode.STATUS_STORE_OUT_OF_MEMORY &&
+          this.definition.streamingType === StreamingType.OFFLINE;
+        if (!offlineFull) return Promise.reject(e);
+      }
+    }
+    this.queuedPuts++;
+    const run = this.putChain.then(() => this.putWhenRoom(frame, generation));
+    const done = run.finally(() => {
+      this.queuedPuts--;
+    });
+    this.putChain = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
+  }
+
+  /**
+   * Whether an OFFLINE put of `frame` has to wait (the view is full, or the store has no block
+   * that big). Validates the frame as putFrame would (a KvsError for a bad one), so that a frame
+   * that can never go in does not wait.
+   */
+  private mustWait(frame: Frame): boolean {
+    if (this.definition.streamingType !== StreamingType.OFFLINE || this.stopping || this.failure) return false;
+    let size: number;
+    if (this.order === undefined) {
+      // The writer sizes the frame exactly without changing its state.
+      const layout = this.writer.prepare(frame);
+      if (layout.skipped) return false;
+      size = layout.size;
+    } else {
+      // The frame-order coordinator may hold it or release others: an estimate (the frame and
+      // the MKV bytes around it); a put that still lacks room waits again.
+      const data = frame === null || typeof frame !== 'object' ? undefined : frame.data;
+      if (!(data instanceof Uint8Array)) return false;
+      size = data.length + (data.length >> 6) + 1024;
+    }
+    return !this.view.hasRoomFor(size);
+  }
+
+  private async putWhenRoom(frame: Frame, generation: number): Promise<void> {
+    const deadline = this.clock.now() + this.offlineWait;
+    for (;;) {
+      if (this.stopping || this.generation !== generation)
+        throw new KvsError(
+          'STATUS_BLOCKING_PUT_INTERRUPTED_STREAM_TERMINATED',
+          'the stream was stopped, reset or freed while putFrameAsync waited',
+        );
+      if (this.failure)
+        throw new KvsError('STATUS_INVALID_STREAM_STATE', `the stream failed: ${this.failure.message}`, {
+          cause: this.failure,
+        });
+      if (!this.mustWait(frame)) {
+        try {
+          this.putNow(frame);
+          return;
+        } catch (e) {
+          // The estimate was short: wait for more room, as PIC's checkForAvailability loop does.
+          if (!(isKvsError(e) && e.status === StatusCode.STATUS_STORE_OUT_OF_MEMORY)) throw e;
+          if (this.definition.streamingType !== StreamingType.OFFLINE) throw e;
+        }
+      }
+      const left = deadline - this.clock.now();
+      if (left <= 0)
+        throw new KvsError(
+          'STATUS_OPERATION_TIMED_OUT',
+          `putFrameAsync: no room in the OFFLINE buffer within ${this.offlineWait / SECOND} s`,
+        );
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(() => wake(), left);
+        const wake = () => {
+          this.clock.clearTimeout(timer);
+          if (this.roomWaiter === wake) this.roomWaiter = undefined;
+          resolve();
+        };
+        this.roomWaiter = wake;
+      });
+    }
+  }
+
+  private wakePut(): void {
+    const wake = this.roomWaiter;
+    if (wake) wake();
+  }
+
+  private putNow(frame: Frame): void {
     if (this.stopping) throw new KvsError('STATUS_STREAM_HAS_BEEN_STOPPED', 'putFrame after stop()');
     if (this.failure)
       throw new KvsError('STATUS_INVALID_STREAM_STATE', `the stream failed: ${this.failure.message}`, {
@@ -495,6 +631,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   }
 
   private onItemRemoved(item: Readonly<RemovedItem>): void {
+    this.wakePut();
     if (item.reason === RemoveReason.ACKED || item.flags & F.SKIP_ITEM) return;
     // Sent on a connection that dropped, waiting for the replay, and never acknowledged: lost too.
     const replayLost = this.rollback !== undefined && !(item.flags & (F.RECEIVED_ACK | F.PERSISTED_ACK));
@@ -514,6 +651,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (this.stopping) return;
     this.order?.flush();
     this.stopping = true;
+    this.wakePut();
     const eos = this.writer.finish();
     if (eos.length > 0) {
       // The tail of the last fragment goes out after the buffered frames.
@@ -576,6 +714,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** Drops everything buffered and restarts the state machine from NEW (PIC's kinesisVideoStreamResetStream). */
   resetStream(): void {
     this.generation++;
+    this.wakePut();
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
     this.clearCallTimers();
@@ -607,6 +746,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** Stops timers and gives the stream's buffer back to the store. Open connections read END_OF_STREAM. */
   free(): void {
     this.generation++;
+    this.wakePut();
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
     this.clearTimer('intermittentTimer');
@@ -980,6 +1120,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       return;
     }
     this.failure = error;
+    this.wakePut();
     this.clearTimer('rotationTimer');
     this.clearTimer('intermittentTimer');
     this.report(error, 0, true);
