@@ -81,6 +81,9 @@ export class ContentView {
    */
   private readonly fragmentOf: Uint32Array;
   private fragmentSeq = 0;
+  /** The same for STREAM_START items put: which MKV stream an item belongs to. */
+  private readonly streamOf: Uint32Array;
+  private streamSeq = 0;
   private readonly blockOf: Int32Array;
   private readonly arenaOf: Uint8Array;
   private readonly flagsOf: Uint32Array;
@@ -183,6 +186,7 @@ export class ContentView {
     this.durationOf = new Float64Array(itemCount);
     this.lengthOf = new Uint32Array(itemCount);
     this.fragmentOf = new Uint32Array(itemCount);
+    this.streamOf = new Uint32Array(itemCount);
     this.blockOf = new Int32Array(itemCount);
     this.arenaOf = new Uint8Array(itemCount);
     this.flagsOf = new Uint32Array(itemCount);
@@ -211,7 +215,7 @@ export class ContentView {
 
   /** Bytes of this view's item ring (PIC's view allocation size; outside the store budget). */
   get ringSize(): number {
-    return this.itemCount * (8 * 4 + 4 * 4 + 1);
+    return this.itemCount * (8 * 4 + 4 * 5 + 1);
   }
 
   /**
@@ -350,11 +354,18 @@ export class ContentView {
    */
   rollbackCurrent(duration: number, keyFrame = true, lastReceivedAck = false): number {
     this.enter();
+    const target = this.rollbackTarget(duration, keyFrame, lastReceivedAck);
+    this.pinned = -1;
+    if (target !== this.currentIndex) this.moveCurrent(target);
+    return target;
+  }
+
+  /** Where {@link rollbackCurrent} would move current, without moving it. */
+  rollbackTarget(duration: number, keyFrame = true, lastReceivedAck = false): number {
     if (!Number.isFinite(duration) || duration < 0) throw invalidArg(`duration must be ≥ 0 µs, got ${duration}`);
     const tail = this.tailIndex;
     const head = this.headIndex;
     const start = this.currentIndex;
-    this.pinned = -1;
     if (start === tail || duration === 0) return start;
     const cap = this.itemCount;
     let reference: number;
@@ -384,7 +395,6 @@ export class ContentView {
       if (i === tail) break;
     }
     while (target < head && this.flagsOf[target % cap] & SKIP_ITEM) target++;
-    this.moveCurrent(target);
     return target;
   }
 
@@ -582,6 +592,15 @@ export class ContentView {
   itemFragment(index: number): number {
     this.checkIndex(index);
     return this.fragmentOf[index % this.itemCount];
+  }
+
+  /**
+   * The MKV stream the item was put in: a counter of STREAM_START items put (mod 2^32; a stream
+   * start header added later by {@link setStreamStartHeader} does not count). Compare for equality.
+   */
+  itemStream(index: number): number {
+    this.checkIndex(index);
+    return this.streamOf[index % this.itemCount];
   }
 
   /** Duration of an item, µs. */
@@ -918,6 +937,8 @@ export class ContentView {
     this.ownPtsOf[s] = this.resPts;
     if (this.resFlags & FRAGMENT_START) this.fragmentSeq = (this.fragmentSeq + 1) >>> 0;
     this.fragmentOf[s] = this.fragmentSeq;
+    if (this.resFlags & STREAM_START) this.streamSeq = (this.streamSeq + 1) >>> 0;
+    this.streamOf[s] = this.streamSeq;
     this.durationOf[s] = this.resDuration;
     this.lengthOf[s] = this.resLength;
     this.blockOf[s] = this.resBlock;
@@ -1096,6 +1117,7 @@ export class ContentView {
     this.flagsOf[t] = this.flagsOf[f];
     this.ownPtsOf[t] = this.ownPtsOf[f];
     this.fragmentOf[t] = this.fragmentOf[f];
+    this.streamOf[t] = this.streamOf[f];
     if (this.headerIndex === from) this.headerIndex = to;
   }
 

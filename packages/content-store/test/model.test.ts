@@ -87,6 +87,7 @@ function verify(m: Model, r: Real): void {
       });
       expect(rv.itemOwnPts(item.index)).toBe(item.ownPts);
       expect(rv.itemFragment(item.index)).toBe(item.fragment);
+      expect(rv.itemStream(item.index)).toBe(item.stream);
       expect(rv.streamStartHeader(item.index)?.length).toBe(item.header?.length);
     }
     expect(r.logs[i]).toEqual(mv.log);

@@ -42,6 +42,8 @@ export interface ModelItem {
   ownPts: number;
   /** FRAGMENT_START items put up to this one. */
   fragment: number;
+  /** STREAM_START items put up to this one. */
+  stream: number;
   duration: number;
   length: number;
   flags: number;
@@ -62,6 +64,8 @@ export class ModelView {
   puts = 0;
   /** FRAGMENT_START items put so far. */
   fragments = 0;
+  /** STREAM_START items put so far. */
+  streams = 0;
   readonly log: RemovedItem[] = [];
   readonly counters = {
     droppedFrames: 0,
@@ -121,6 +125,7 @@ export class ModelView {
       pts,
       ownPts: pts,
       fragment: flags & FRAGMENT_START ? ++this.fragments : this.fragments,
+      stream: flags & STREAM_START ? ++this.streams : this.streams,
       duration,
       length,
       flags,

@@ -86,7 +86,7 @@ describe('ContentStore: metrics (partB §3.4 ClientMetrics, §3.5 StreamMetrics)
       contentStoreSize: 10 * MIB,
       contentStoreAllocatedSize: 10 * 1008 + 3 * 32,
       contentStoreAvailableSize: 10 * MIB - (10 * 1008 + 3 * 32),
-      totalContentViewsSize: (100 + 11) * 49,
+      totalContentViewsSize: (100 + 11) * 53,
     });
     const out = {
       contentStoreSize: 0,

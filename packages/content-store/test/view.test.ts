@@ -34,7 +34,7 @@ describe('ContentView: creation', () => {
   it('sizes the ring from frame rate × buffer duration (§1.2 calculateViewItemCount)', () => {
     const { view } = setup({ itemCount: undefined, frameRate: 25, bufferDuration: 120_000_000 });
     expect(view.itemCount).toBe(3000);
-    expect(view.ringSize).toBe(3000 * 49);
+    expect(view.ringSize).toBe(3000 * 53);
   });
 
   it('rejects unknown policies and negative thresholds', () => {

@@ -239,6 +239,12 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
    * unpinned. If the replay does not reach back to it, it never arrives whole: report it dropped.
    */
   private cutItem = -1;
+  /**
+   * The start PTS of each MKV stream the writer started, by the view's stream number
+   * (ContentView.itemStream): with relative fragment times a connection's cluster timecodes count
+   * from its MKV stream's start, which PutMedia announces when it opens. One entry per MKV stream.
+   */
+  private readonly mkvStreams = new Map<number, number>();
   /** The generator starts a new MKV stream at the next key frame (token rotation, reconnect). */
   private resetOnKeyFrame = false;
   /** Drop frames until the next key frame (a non-retriable ERROR ACK hit the open fragment). */
@@ -604,6 +610,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       throw e;
     }
     const signals = this.view.commit();
+    if (layout.streamStart) this.noteMkvStream();
     if (signals !== PressureSignal.NONE) this.pressure(signals);
     if (this.awaitStreamStart && layout.streamStart) this.awaitStreamStart = false;
     this.dataAvailable();
@@ -662,7 +669,13 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     for (const h of this.handles) if (h.state === U.READY || h.state === U.STREAMING) h.state = U.TERMINATING;
     this.clearTimer('intermittentTimer');
     this.clearTimer('rotationTimer');
+    // A rotation with relative times waits for the next MKV stream before it connects; no frame
+    // will start one now: what is buffered goes out on a connection for the current stream.
+    const waited = this.awaitStreamStart;
+    this.awaitStreamStart = false;
+    this.resetOnKeyFrame = false;
     this.dataAvailable();
+    if (waited && this.stateValue === S.READY && this.timer === undefined && this.hasUnsentData()) this.step();
     this.checkStopped();
   }
 
@@ -732,6 +745,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.writer.reset();
     this.rollback = undefined;
     this.cutItem = -1;
+    this.mkvStreams.clear();
     this.resetOnKeyFrame = false;
     this.skipUntilKeyFrame = false;
     this.failure = undefined;
@@ -1063,7 +1077,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** PUT_STREAM: opens a PutMedia connection on a new upload handle. */
   private openConnection(): void {
     const h = new UploadHandle(this.nextHandle++, this.clock.now());
-    h.sessionStart = this.writer.currentTimestamps().streamStartUs;
+    h.sessionStart = this.nextSessionStart();
     this.handles.push(h);
     this.counters.totalSessions++;
     const def = this.definition;
@@ -1221,10 +1235,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (h.piece < h.pieceCount) return this.slice(h, maxBytes);
     if (h.ending) return this.endSession(h, maxBytes);
     if (!h.started && !this.beginSession(h)) {
-      if (h.state === U.TERMINATING && !this.hasUnsentData()) {
-        // Stopped before it had anything to carry: end it without bytes (closing tags would close
-        // an MKV stream this connection never opened).
-        this.pendingTail = undefined;
+      if (h.mismatch || (h.state === U.TERMINATING && !this.hasUnsentData())) {
+        // Stopped before it had anything to carry (or announced the wrong MKV stream): end it
+        // without bytes (closing tags would close an MKV stream this connection never opened).
+        if (!h.mismatch) this.pendingTail = undefined;
         h.state = U.TERMINATED;
         out.status = StatusCode.STATUS_END_OF_STREAM;
         this.afterSessionEnd();
@@ -1266,9 +1280,16 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (!(v.itemFlags(i) & F.STREAM_START) || v.streamStartHeader(i) !== undefined) {
       v.setStreamStartHeader(i, this.writer.streamHeader());
     }
+    if (!this.definition.absoluteFragmentTimes && this.mkvStreamStartOf(i) !== h.sessionStart) {
+      // PutMedia announced another MKV stream's start (the writer or a replay moved on since the
+      // connection opened): relative timecodes on it would be misread. This connection ends
+      // unused; the next one announces the right start.
+      h.mismatch = true;
+      return false;
+    }
     h.started = true;
+    h.stream = v.itemStream(i);
     h.state = h.state === U.READY ? U.STREAMING : h.state;
-    h.sessionStart = this.writer.currentTimestamps().streamStartUs;
     return true;
   }
 
@@ -1285,6 +1306,43 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     }
     if (i !== v.current) v.setCurrent(i);
     return i;
+  }
+
+  /** Records the MKV stream the item just stored starts, and forgets streams that left the view. */
+  private noteMkvStream(): void {
+    const v = this.view;
+    this.mkvStreams.set(v.itemStream(v.head - 1), this.writer.currentTimestamps().streamStartUs);
+    const oldest = v.itemStream(v.tail);
+    for (const k of this.mkvStreams.keys()) if (k < oldest) this.mkvStreams.delete(k);
+  }
+
+  /** The start PTS of the MKV stream item `i` belongs to (the writer's current one past the head). */
+  private mkvStreamStartOf(i: number): number {
+    const v = this.view;
+    return (
+      (i < v.head ? this.mkvStreams.get(v.itemStream(i)) : undefined) ?? this.writer.currentTimestamps().streamStartUs
+    );
+  }
+
+  /**
+   * The MKV stream the next connection's first item will be in: where a pending rollback or the
+   * send cursor points (PutMedia announces its start before any byte goes out).
+   */
+  private nextSessionStart(): number {
+    const v = this.view;
+    // A rotation: the open connection sends up to the next MKV stream, this one from there.
+    if (!this.rollback && this.sendingHandle()?.started) return this.writer.currentTimestamps().streamStartUs;
+    let i = v.current;
+    if (this.rollback && this.definition.streamingType !== StreamingType.OFFLINE) {
+      i = v.rollbackTarget(
+        this.definition.replayDuration,
+        true,
+        this.definition.fragmentAcks && this.rollback.hostAlive,
+      );
+    } else if (this.rollback) {
+      i = v.tail;
+    }
+    return i < v.head ? this.mkvStreamStartOf(i) : this.writer.currentTimestamps().streamStartUs;
   }
 
   /** Marks an item SKIP (no later trim counts it as delivered) and reports it dropped, once. */
@@ -1320,8 +1378,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     }
     if (i >= 0) {
       const flags = v.itemFlags(i);
-      // A new MKV stream (token rotation, a reset) belongs to the next connection.
-      if (flags & F.STREAM_START && h.item !== -1 && v.streamStartHeader(i) === undefined) {
+      // A new MKV stream (token rotation, a reset) belongs to the next connection: it needs its
+      // own header (and, with relative times, its own start announced). By stream number, since
+      // its STREAM_START item may have been evicted.
+      if (h.item !== -1 && v.itemStream(i) !== h.stream) {
         v.setCurrent(i);
         if (h.state !== U.TERMINATING) h.state = U.TERMINATING;
         return this.endSession(h, maxBytes);

@@ -38,6 +38,8 @@ export class UploadHandle {
   item = -1;
   /** The view's fragment number of that item (ContentView.itemFragment). */
   fragment = -1;
+  /** The view's MKV stream number of the session (ContentView.itemStream). */
+  stream = -1;
   /**
    * What is left to send of it: up to two pieces (the stream-header slot, then the item bytes;
    * or the closing tags), in fixed fields rather than an array so that a frame costs no array
@@ -64,6 +66,8 @@ export class UploadHandle {
   tail: Uint8Array | undefined;
   /** Session start (stream start PTS, µs) for relative cluster timecodes. */
   sessionStart = 0;
+  /** The session would start in another MKV stream than PutMedia announced (relative times): end unused. */
+  mismatch = false;
   bytesSent = 0;
 
   constructor(

@@ -14,7 +14,13 @@
 //   in random interleavings across connections; ERROR ACKs (retriable or not) for a random
 //   fragment of a random connection; token lifetimes short enough that rotations happen; slow or
 //   failing PutMedia calls.
-import { ContentStore } from '@kvs-ts/content-store';
+import {
+  ContentStore,
+  ContentStorePressurePolicy,
+  ContentViewOverflowPolicy,
+  StreamingType,
+  ViewItemFlags,
+} from '@kvs-ts/content-store';
 import {
   type FragmentAck,
   FragmentAckType,
@@ -82,6 +88,16 @@ export interface WideConfig {
   putResults: number[];
   /** Seed of the stream's jitter. */
   seed: number;
+  /** Streaming type (default realtime; offline forces PERSISTED ACKs). */
+  streamingType?: 'realtime' | 'nearRealtime' | 'offline';
+  /** View overflow policy (default: drop until a fragment start). */
+  overflowPolicy?: 'fragment' | 'item';
+  /** Store pressure policy (default: drop tail items). */
+  pressurePolicy?: 'dropTail' | 'oom';
+  /** Fragment times relative to the MKV stream's start (default: absolute). */
+  relativeTimes?: boolean;
+  /** Fragments by duration at the next key frame, seconds; 0 or absent: every key frame starts one. */
+  fragmentSeconds?: number;
 }
 
 /** Read-size distributions for getStreamData. */
@@ -167,6 +183,11 @@ export const arbConfig: fc.Arbitrary<WideConfig> = fc.record({
   callDelays: fc.array(fc.constantFrom(0, 0, 5, 300, 1500), { minLength: 1, maxLength: 5 }),
   putResults: fc.array(fc.constantFrom(...PUT_RESULTS), { maxLength: 3 }),
   seed: fc.integer(),
+  streamingType: fc.constantFrom('realtime', 'realtime', 'realtime', 'nearRealtime', 'offline'),
+  overflowPolicy: fc.constantFrom('fragment', 'fragment', 'item'),
+  pressurePolicy: fc.constantFrom('dropTail', 'dropTail', 'oom'),
+  relativeTimes: fc.boolean(),
+  fragmentSeconds: fc.constantFrom(0, 0, 1, 2),
 });
 
 /** One operation; puts and pumps dominate so that runs carry real traffic between the faults. */
@@ -271,6 +292,13 @@ export interface WireSession {
   headers: number[];
   /** Cluster timecodes (ticks = ms) in order. */
   clusters: number[];
+  /** Which MKV stream (EBML header, counted from 0) each cluster is in. */
+  clusterStream: number[];
+  /**
+   * With relative fragment times, the producer time of each MKV stream's timecode 0, µs, learnt
+   * from its first frame (whose payload says the PTS it was put with); 0 with absolute times.
+   */
+  origins: Array<number | undefined>;
   /** Whether a cluster's RECEIVED/PERSISTED was queued. */
   complete: boolean[];
   /** Index of the newest cluster whose final ACK (PERSISTED, or RECEIVED without retention) was delivered. */
@@ -301,8 +329,9 @@ export class WideHarness {
   readonly sessions = new Map<number, WireSession>();
   /** Frames put and accepted (putFrame returned): PTS → track. */
   readonly accepted = new Map<number, number>();
-  /** PTS of accepted video key frames, increasing. */
-  readonly keyPts: number[] = [];
+  /** PTS of the items that start fragments (as the writer decided), increasing. */
+  readonly fragmentStarts: number[] = [];
+  private seenHead = 0;
   readonly dropped = new Set<number>();
   /** Fragment starts (µs) that got a non-retriable ERROR ACK the stream applied. */
   readonly skippedFragments: number[] = [];
@@ -323,6 +352,8 @@ export class WideHarness {
     multiHandleAcks: 0,
   };
   draining = false;
+  /** The ACK mode in effect (OFFLINE forces PERSISTED). */
+  private acksMode: AckMode = 'persisted';
   private readonly parsers = new Map<number, MkvParser>();
   private readonly start: number;
   private tick = 0;
@@ -353,14 +384,33 @@ export class WideHarness {
       const result = n <= cfg.putResults.length && !this.draining ? cfg.putResults[n - 1] : R.OK;
       return delayed(() => ({ result }));
     };
+    // OFFLINE streams need retention and ACKs (STATUS_OFFLINE_MODE_WITH_ZERO_RETENTION).
+    const acks: AckMode = cfg.streamingType === 'offline' ? 'persisted' : cfg.acks;
+    this.acksMode = acks;
+    const fragmentSeconds = cfg.fragmentSeconds ?? 0;
     const definition: StreamDefinition = {
       streamName: 'model-wide',
       tracks: cfg.av ? [VIDEO_TRACK, AAC_TRACK] : [VIDEO_TRACK],
       nalAdaptationFlags: 0,
       bufferDuration: cfg.bufferSeconds * SECOND,
       replayDuration: cfg.replaySeconds * SECOND,
-      retentionPeriod: cfg.acks === 'received' ? 0 : 3600 * SECOND,
-      fragmentAcks: cfg.acks !== 'none',
+      retentionPeriod: acks === 'received' ? 0 : 3600 * SECOND,
+      fragmentAcks: acks !== 'none',
+      streamingType:
+        cfg.streamingType === 'offline'
+          ? StreamingType.OFFLINE
+          : cfg.streamingType === 'nearRealtime'
+            ? StreamingType.NEAR_REALTIME
+            : StreamingType.REALTIME,
+      viewOverflowPolicy:
+        cfg.overflowPolicy === 'item'
+          ? ContentViewOverflowPolicy.DROP_TAIL_VIEW_ITEM
+          : ContentViewOverflowPolicy.DROP_UNTIL_FRAGMENT_START,
+      storePressurePolicy:
+        cfg.pressurePolicy === 'oom' ? ContentStorePressurePolicy.OOM : ContentStorePressurePolicy.DROP_TAIL_ITEM,
+      absoluteFragmentTimes: !cfg.relativeTimes,
+      keyFrameFragmentation: fragmentSeconds === 0,
+      ...(fragmentSeconds > 0 ? { fragmentDuration: fragmentSeconds * SECOND } : {}),
     };
     this.stream = new KinesisVideoStream({
       definition,
@@ -423,7 +473,17 @@ export class WideHarness {
       this.stream.putFrame(frame);
       ok = true;
     });
+    this.scanFragmentStarts();
     return ok;
+  }
+
+  /** Notes which new items start fragments (the frame-order coordinator may have stored other frames). */
+  private scanFragmentStarts(): void {
+    const v = this.stream.view;
+    for (let i = Math.max(this.seenHead, v.tail); i < v.head; i++) {
+      if (v.itemFlags(i) & ViewItemFlags.FRAGMENT_START) this.fragmentStarts.push(v.itemOwnPts(i));
+    }
+    this.seenHead = v.head;
   }
 
   private async putTick(): Promise<void> {
@@ -437,7 +497,6 @@ export class WideHarness {
     const video: Frame = { trackId: 1, pts, dts: pts, duration: TICK, flags: key ? FrameFlags.KEY_FRAME : 0, data };
     if (this.putFrame(video)) {
       this.accepted.set(pts, 1);
-      if (key) this.keyPts.push(pts);
       this.lastVideoPts = pts;
     }
     if (this.cfg.av) {
@@ -471,6 +530,8 @@ export class WideHarness {
       clusters: [],
       complete: [],
       lastFinal: -1,
+      clusterStream: [],
+      origins: [],
       errored: new Set(),
       frames: [],
       violations: [],
@@ -488,32 +549,41 @@ export class WideHarness {
       new MkvParser({
         ebmlHeader: (h) => {
           session.headers.push(h.offset);
+          session.origins.push(this.cfg.relativeTimes ? undefined : 0);
           lastTs.clear();
         },
         clusterStart: (c) => {
           const i = session.clusters.push(c.timecode) - 1;
+          session.clusterStream.push(session.headers.length - 1);
           session.complete.push(false);
           if (i > 0) this.fragmentComplete(session, i - 1);
-          if (!session.silent && this.cfg.acks !== 'none')
+          if (!session.silent && this.acksMode !== 'none')
             session.queue.push({ ackType: FragmentAckType.BUFFERING, cluster: i, result: R.OK });
         },
         frame: (f) => {
-          const prev = lastTs.get(f.trackNumber);
-          if (prev !== undefined && f.timestampUs <= prev) {
-            session.violations.push(
-              `track ${f.trackNumber} goes back: ${this.rel(f.timestampUs)} after ${this.rel(prev)}`,
-            );
-          }
-          lastTs.set(f.trackNumber, f.timestampUs);
-          // Absolute fragment times and whole-millisecond PTS (never bumped by the coordinator):
-          // every frame on the wire carries exactly the PTS it was put with (its payload says which).
           const putTs = this.stampedPts(f.data);
-          if (f.timestampUs !== putTs || this.accepted.get(putTs) !== f.trackNumber) {
+          // With relative fragment times, the MKV stream's first frame fixes its origin; every
+          // later one must agree with it.
+          const k = session.headers.length - 1;
+          let origin = session.origins[k];
+          if (origin === undefined) {
+            origin = putTs - f.timestampUs;
+            session.origins[k] = origin;
+          }
+          const ts = f.timestampUs + (origin ?? 0);
+          const prev = lastTs.get(f.trackNumber);
+          if (prev !== undefined && ts <= prev) {
+            session.violations.push(`track ${f.trackNumber} goes back: ${this.rel(ts)} after ${this.rel(prev)}`);
+          }
+          lastTs.set(f.trackNumber, ts);
+          // Whole-millisecond PTS (never bumped by the coordinator): every frame on the wire
+          // carries exactly the PTS it was put with (its payload says which).
+          if (ts !== putTs || this.accepted.get(putTs) !== f.trackNumber) {
             session.violations.push(
-              `the frame put at ${this.rel(putTs)} went out as ${this.rel(f.timestampUs)} (track ${f.trackNumber})`,
+              `the frame put at ${this.rel(putTs)} went out as ${this.rel(ts)} (track ${f.trackNumber})`,
             );
           }
-          session.frames.push({ track: f.trackNumber, ts: f.timestampUs, cluster: session.clusters.length - 1, putTs });
+          session.frames.push({ track: f.trackNumber, ts, cluster: session.clusters.length - 1, putTs });
         },
         tags: (tags) => {
           // The EoFR / end-of-stream tags close the fragment: the service can ACK it now.
@@ -529,9 +599,9 @@ export class WideHarness {
   private fragmentComplete(s: WireSession, i: number): void {
     if (s.complete[i]) return;
     s.complete[i] = true;
-    if (s.silent || this.cfg.acks === 'none') return;
+    if (s.silent || this.acksMode === 'none') return;
     s.queue.push({ ackType: FragmentAckType.RECEIVED, cluster: i, result: R.OK });
-    if (this.cfg.acks === 'persisted') s.queue.push({ ackType: FragmentAckType.PERSISTED, cluster: i, result: R.OK });
+    if (this.acksMode === 'persisted') s.queue.push({ ackType: FragmentAckType.PERSISTED, cluster: i, result: R.OK });
   }
 
   private pull(s: WireSession, sizes: ReadSizes, rnd: () => number, budget: number): number {
@@ -542,7 +612,9 @@ export class WideHarness {
     const limit = 2 * this.cfg.storeKiB * KiB + MiB;
     while (pulled <= limit) {
       if (budget > 0 && pulled >= budget) return pulled;
-      const r = this.call('getStreamData', () => this.stream.getStreamData(s.handle, readSize(sizes, rnd)));
+      // Tiny reads over megabytes only cost time: after the first 256 KiB they get mixed sizes.
+      const size = readSize(sizes === 'tiny' && pulled > 256 * KiB ? 'mixed' : sizes, rnd);
+      const r = this.call('getStreamData', () => this.stream.getStreamData(s.handle, size));
       if (r === undefined) return pulled;
       if (r.status === StatusCode.STATUS_SUCCESS) {
         const chunk = r.data.slice();
@@ -614,11 +686,17 @@ export class WideHarness {
       s.dead = true;
       s.terminated = true;
       if (!isRetriableResult(a.result) && status === StatusCode.STATUS_SUCCESS)
-        this.skippedFragments.push(s.clusters[a.cluster] * MS);
+        this.skippedFragments.push(this.clusterStart(s, a.cluster));
       return;
     }
-    const final = this.cfg.acks === 'persisted' ? FragmentAckType.PERSISTED : FragmentAckType.RECEIVED;
+    const final = this.acksMode === 'persisted' ? FragmentAckType.PERSISTED : FragmentAckType.RECEIVED;
     if (a.ackType === final && a.cluster > s.lastFinal) s.lastFinal = a.cluster;
+  }
+
+  /** A cluster's start in producer time, µs (NaN while its MKV stream's origin is unknown). */
+  private clusterStart(s: WireSession, c: number): number {
+    const origin = s.origins[s.clusterStream[c]];
+    return origin === undefined ? Number.NaN : s.clusters[c] * MS + origin;
   }
 
   /** Delivers up to `n` queued ACKs (all with n = Infinity), a random connection each time, in order within one. */
@@ -640,7 +718,7 @@ export class WideHarness {
    * comes after the ACKs still queued for earlier fragments (or now, with `immediate`).
    */
   errorAck(pick: number, fragment: number, result: number, immediate: boolean): void {
-    if (this.cfg.acks === 'none') return;
+    if (this.acksMode === 'none') return;
     const live = new Set(this.stream.uploadHandles.map((h) => h.handle));
     const candidates = [...this.sessions.values()].filter(
       (s) => live.has(s.handle) && !s.silent && s.clusters.length - 1 > s.lastFinal,
@@ -649,6 +727,8 @@ export class WideHarness {
     const s = candidates[pick % candidates.length];
     const first = s.lastFinal + 1;
     const c = first + (fragment % (s.clusters.length - first));
+    // With relative times, a fragment whose MKV stream has shown no frame yet cannot be placed.
+    if (Number.isNaN(this.clusterStart(s, c))) return;
     s.queue = s.queue.filter((a) => a.cluster < c || (a.cluster === c && a.ackType === FragmentAckType.BUFFERING));
     s.queue.push({ ackType: FragmentAckType.ERROR, cluster: c, result });
     s.silent = true;
@@ -680,9 +760,11 @@ export class WideHarness {
     this.stats.midRunStops++;
     if (!sync) {
       this.call('stop', () => this.stream.stop());
+      this.scanFragmentStarts(); // stop() flushes frames the coordinator held
       return;
     }
     const p = this.call('stopSync', () => this.stream.stopSync());
+    this.scanFragmentStarts();
     if (!p) return;
     const rec: { settled: boolean; error?: unknown } = { settled: false };
     this.stopPromises.push(rec);
@@ -809,7 +891,7 @@ export class WideHarness {
   private inSkippedFragment(pts: number): boolean {
     for (const start of this.skippedFragments) {
       if (pts < start) continue;
-      const next = this.keyPts.find((k) => k > start) ?? Number.POSITIVE_INFINITY;
+      const next = this.fragmentStarts.find((k) => k > start) ?? Number.POSITIVE_INFINITY;
       if (pts < next) return true;
     }
     return false;

@@ -77,67 +77,60 @@ async function runModel(cfg: WideConfig, ops: readonly Op[], coverage?: Coverage
 }
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-// KVS_WIDE_RUNS / KVS_WIDE_SEED widen or replay a search from the command line.
-const NUM_RUNS = Number(env.KVS_WIDE_RUNS ?? 400);
-const SEED = env.KVS_WIDE_SEED === undefined ? undefined : Number(env.KVS_WIDE_SEED);
+// CI replays a fixed seed, so that a run is reproducible and never flaky; a search for new cases
+// sets KVS_WIDE_MODEL=1 (a random seed, 2 000 runs), KVS_WIDE_RUNS and KVS_WIDE_SEED. Searches
+// of 16 000 runs over 5 seeds found nothing after B11 (docs/reviews/stream-model-open.md).
+const SEARCH = env.KVS_WIDE_MODEL === '1';
+const NUM_RUNS = Number(env.KVS_WIDE_RUNS ?? (SEARCH ? 2000 : 400));
+const SEED = env.KVS_WIDE_SEED !== undefined ? Number(env.KVS_WIDE_SEED) : SEARCH ? undefined : 20261121;
 
-// The wide property still finds edge cases that are not fixed yet (overflow evicting around an
-// in-flight item combined with reconnects; see docs/reviews/stream-model-open.md). Until they are,
-// it runs only on request (KVS_WIDE_MODEL=1, Node): CI must stay green, and the cases it has
-// found so far are pinned below as deterministic tests (B1–B8) that always run.
-const wide =
-  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.KVS_WIDE_MODEL === '1';
-
-describe.skipIf(!wide)(
-  'KinesisVideoStream wide model (set KVS_WIDE_MODEL=1 to run: open cases in docs/reviews/stream-model-open.md)',
-  () => {
-    it('keeps its promises under rotations, stops, pauses, A/V, random reads, ERROR ACKs and drops', async () => {
-      let runs = 0;
-      const coverage: Coverage = {
-        rotationOverlapDrops: 0,
-        drops: 0,
-        retriableErrorAcks: 0,
-        nonRetriableErrorAcks: 0,
-        eofrs: 0,
-        midRunStops: 0,
-        resets: 0,
-        multiHandleAcks: 0,
-        rotation: 0,
-        av: 0,
-        skippedFragment: 0,
-      };
-      await fc.assert(
-        fc.asyncProperty(
-          arbConfig,
-          fc.array(arbOp, { minLength: 5, maxLength: 80, size: 'medium' }),
-          async (cfg, ops) => {
-            runs++;
-            expect(await runModel(cfg, ops, coverage)).toEqual([]);
-          },
-        ),
-        // ~20 ms a run in Node (about 40 ops and 55 s of stream time on average).
-        { numRuns: NUM_RUNS, seed: SEED },
-      );
-      expect(runs).toBeGreaterThanOrEqual(NUM_RUNS);
-      // The runs reached what the test is about (rates seen over many seeds: rotations ~85 % of
-      // runs, drops ~60 %, non-retriable ERRORs applied ~15 %, drops in a rotation overlap ~6 %,
-      // ACKs interleaved across connections ~3 %); the bounds are far below, so this is not flaky.
-      const min = (k: keyof Coverage, fraction: number) =>
-        expect({ [k]: coverage[k] >= fraction * NUM_RUNS }).toEqual({ [k]: true });
-      min('rotation', 0.5);
-      min('av', 0.3);
-      min('drops', 0.3);
-      min('midRunStops', 0.3);
-      min('eofrs', 0.3);
-      min('resets', 0.3);
-      min('retriableErrorAcks', 0.05);
-      min('nonRetriableErrorAcks', 0.05);
-      min('skippedFragment', 0.03);
-      min('rotationOverlapDrops', 0.01);
-      min('multiHandleAcks', 0.005);
-    }, 180_000);
-  },
-);
+describe('KinesisVideoStream wide model', () => {
+  it('keeps its promises under rotations, stops, pauses, A/V, random reads, ERROR ACKs and drops', async () => {
+    let runs = 0;
+    const coverage: Coverage = {
+      rotationOverlapDrops: 0,
+      drops: 0,
+      retriableErrorAcks: 0,
+      nonRetriableErrorAcks: 0,
+      eofrs: 0,
+      midRunStops: 0,
+      resets: 0,
+      multiHandleAcks: 0,
+      rotation: 0,
+      av: 0,
+      skippedFragment: 0,
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        arbConfig,
+        fc.array(arbOp, { minLength: 5, maxLength: 80, size: 'medium' }),
+        async (cfg, ops) => {
+          runs++;
+          expect(await runModel(cfg, ops, coverage)).toEqual([]);
+        },
+      ),
+      // ~20 ms a run in Node (about 40 ops and 55 s of stream time on average).
+      { numRuns: NUM_RUNS, seed: SEED },
+    );
+    expect(runs).toBeGreaterThanOrEqual(NUM_RUNS);
+    // The runs reached what the test is about (rates seen over many seeds: rotations ~85 % of
+    // runs, drops ~60 %, non-retriable ERRORs applied ~15 %, drops in a rotation overlap ~6 %,
+    // ACKs interleaved across connections ~3 %); the bounds are far below, so this is not flaky.
+    const min = (k: keyof Coverage, fraction: number) =>
+      expect({ [k]: coverage[k] >= fraction * NUM_RUNS }).toEqual({ [k]: true });
+    min('rotation', 0.5);
+    min('av', 0.3);
+    min('drops', 0.3);
+    min('midRunStops', 0.3);
+    min('eofrs', 0.3);
+    min('resets', 0.3);
+    min('retriableErrorAcks', 0.05);
+    min('nonRetriableErrorAcks', 0.05);
+    min('skippedFragment', 0.03);
+    min('rotationOverlapDrops', 0.01);
+    min('multiHandleAcks', 0.005);
+  }, 600_000);
+});
 
 // ---------------------------------------------------------------------------------------------
 // Counterexamples the property found, shrunk by hand (see /work/notes/stream-model-bugs.md).
