@@ -539,4 +539,65 @@ describe('KinesisVideoStream wide model: shrunk counterexamples (2)', () => {
     // PTS on the wire: "stopSync rejected although the stream did not fail: STATUS_OPERATION_TIMED_OUT"
     expect(await runModel(cfg, ops)).toEqual([]);
   });
+  // Found once the model also varied streaming type, policies, relative times and fragmenting.
+  const relative: WideConfig = {
+    ...base,
+    gop: 1,
+    frameSize: 20_000,
+    streamingType: 'realtime',
+    overflowPolicy: 'fragment',
+    pressurePolicy: 'dropTail',
+    relativeTimes: true,
+    fragmentSeconds: 0,
+  };
+
+  it('B12 relative times: a connection opened before the writer starts a new MKV stream maps its ACKs with its own stream start', async () => {
+    // The reset opens connection 2 while 37 frames of the first MKV stream wait; two more frames
+    // start a new MKV stream (the reset asks for one) before connection 2 sends anything.
+    const ops: Op[] = [
+      { op: 'pause', us: 26_520_000 },
+      { op: 'pump', pick: 0, budget: 1, sizes: 'tiny', seed: 0 },
+      { op: 'put', n: 37 },
+      { op: 'reset' },
+      { op: 'put', n: 2 },
+      { op: 'acks', n: 1, seed: 0 },
+    ];
+    // fails with the session start taken from the writer when the first byte goes out:
+    // STATUS_ACK_TIMESTAMP_NOT_IN_VIEW_WINDOW for every fragment, "1 frames neither delivered nor
+    // reported dropped, e.g. track 1 @ 28.000s"
+    expect(await runModel(relative, ops)).toEqual([]);
+  });
+
+  it('B13 relative times: stop() during a rotation that waits for the next key frame still sends what is buffered', async () => {
+    // The token (31 s) rotates at 28 s; with relative times the new connection waits for the
+    // next MKV stream, i.e. the next key frame, which never comes: the drain stops the stream.
+    const ops: Op[] = [
+      { op: 'put', n: 1 },
+      { op: 'acks', n: 1, seed: 0 },
+      { op: 'pump', pick: 0, budget: 1, sizes: 'tiny', seed: 0 },
+      { op: 'pause', us: 27_640_000 },
+      { op: 'put', n: 8 },
+      { op: 'reset' },
+    ];
+    // fails without the stop() release: stopSync times out with 7 frames never sent
+    expect(await runModel(relative, ops)).toEqual([]);
+  });
+
+  it('B14 an evicted STREAM_START item does not let the old connection send the new MKV stream', async () => {
+    // The rotation's new MKV stream starts at 40.04 s; the overflow evicts that item (the
+    // in-flight 20 s frame takes its slot). The old connection must stop at 40.08 s, which
+    // belongs to the new stream, instead of sending it with the new stream's relative timecode.
+    const ops: Op[] = [
+      { op: 'pause', us: 20 * SECOND },
+      { op: 'put', n: 1 },
+      { op: 'pause', us: 20 * SECOND },
+      { op: 'pump', pick: 0, budget: 1, sizes: 'tiny', seed: 0 },
+      { op: 'put', n: 2 },
+      { op: 'errorAck', pick: 0, fragment: 0, result: 4000, immediate: false },
+      { op: 'pump', pick: 0, budget: 0, sizes: 'tiny', seed: 0 },
+    ];
+    // fails when only a STREAM_START flag ends a session: "handle 1: the frame put at 40.080s
+    // went out as 20.040s"
+    expect(await runModel({ ...relative, acks: 'received' }, ops)).toEqual([]);
+  });
 });
