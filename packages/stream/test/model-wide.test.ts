@@ -5,10 +5,13 @@
 // non-retriable ERROR ACKs on random fragments of random connections, ACKs delayed and
 // interleaved across connections, connection drops with random results on random handles (also
 // during a rotation overlap, and before PutMedia answered), resetConnection, slow and failing
-// PutMedia calls, retention 0 and no ACKs at all. The harness is in model-support.ts.
+// PutMedia calls, retention 0 and no ACKs at all; REALTIME, NEAR_REALTIME and OFFLINE streams,
+// both view overflow and both store pressure policies, absolute and relative fragment times,
+// fragments per key frame or by duration. The harness is in model-support.ts.
 //
 // After every operation: nothing but KvsError escapes a public call (and nothing at all escapes a
-// timer); every connection's bytes parse as MKV and start with their own EBML header; per track,
+// timer); every connection's bytes parse as MKV and start with their own EBML header; every frame
+// on the wire carries the PTS it was put with (relative times: from its MKV stream's start); per track,
 // timestamps on a connection strictly increase except where a new EBML header starts; the view's
 // cursors keep tail ≤ current ≤ head. At the end, with the service answering everything, stopSync
 // settles — it resolves, or rejects with a KvsError only when the stream failed — and every frame
@@ -78,8 +81,8 @@ async function runModel(cfg: WideConfig, ops: readonly Op[], coverage?: Coverage
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 // CI replays a fixed seed, so that a run is reproducible and never flaky; a search for new cases
-// sets KVS_WIDE_MODEL=1 (a random seed, 2 000 runs), KVS_WIDE_RUNS and KVS_WIDE_SEED. Searches
-// of 16 000 runs over 5 seeds found nothing after B11 (docs/reviews/stream-model-open.md).
+// sets KVS_WIDE_MODEL=1 (a random seed, 2 000 runs), KVS_WIDE_RUNS and KVS_WIDE_SEED. What the
+// searches found and how far they went: docs/reviews/stream-model-wide.md.
 const SEARCH = env.KVS_WIDE_MODEL === '1';
 const NUM_RUNS = Number(env.KVS_WIDE_RUNS ?? (SEARCH ? 2000 : 400));
 const SEED = env.KVS_WIDE_SEED !== undefined ? Number(env.KVS_WIDE_SEED) : SEARCH ? undefined : 20261121;
