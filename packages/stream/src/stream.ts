@@ -242,9 +242,11 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /**
    * The start PTS of each MKV stream the writer started, by the view's stream number
    * (ContentView.itemStream): with relative fragment times a connection's cluster timecodes count
-   * from its MKV stream's start, which PutMedia announces when it opens. One entry per MKV stream.
+   * from its MKV stream's start, which PutMedia announces when it opens. With it, the stream's
+   * header (its tracks), which a connection starting inside that stream sends first. One entry
+   * per MKV stream.
    */
-  private readonly mkvStreams = new Map<number, number>();
+  private readonly mkvStreams = new Map<number, { startUs: number; header: Uint8Array }>();
   /** The generator starts a new MKV stream at the next key frame (token rotation, reconnect). */
   private resetOnKeyFrame = false;
   /** Drop frames until the next key frame (a non-retriable ERROR ACK hit the open fragment). */
@@ -1278,7 +1280,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       for (let k = i; k < v.head; k++) v.clearFlags(k, F.BUFFERING_ACK | F.RECEIVED_ACK);
     }
     if (!(v.itemFlags(i) & F.STREAM_START) || v.streamStartHeader(i) !== undefined) {
-      v.setStreamStartHeader(i, this.writer.streamHeader());
+      v.setStreamStartHeader(i, this.mkvStreams.get(v.itemStream(i))?.header ?? this.writer.streamHeader());
     }
     if (!this.definition.absoluteFragmentTimes && this.mkvStreamStartOf(i) !== h.sessionStart) {
       // PutMedia announced another MKV stream's start (the writer or a replay moved on since the
@@ -1311,7 +1313,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** Records the MKV stream the item just stored starts, and forgets streams that left the view. */
   private noteMkvStream(): void {
     const v = this.view;
-    this.mkvStreams.set(v.itemStream(v.head - 1), this.writer.currentTimestamps().streamStartUs);
+    this.mkvStreams.set(v.itemStream(v.head - 1), {
+      startUs: this.writer.currentTimestamps().streamStartUs,
+      header: this.writer.streamHeader(),
+    });
     const oldest = v.itemStream(v.tail);
     for (const k of this.mkvStreams.keys()) if (k < oldest) this.mkvStreams.delete(k);
   }
@@ -1320,7 +1325,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   private mkvStreamStartOf(i: number): number {
     const v = this.view;
     return (
-      (i < v.head ? this.mkvStreams.get(v.itemStream(i)) : undefined) ?? this.writer.currentTimestamps().streamStartUs
+      (i < v.head ? this.mkvStreams.get(v.itemStream(i))?.startUs : undefined) ??
+      this.writer.currentTimestamps().streamStartUs
     );
   }
 

@@ -150,6 +150,8 @@ export interface Session {
   tagNames: string[];
   /** Frame counts at which EBML headers appeared. */
   headersAt: number[];
+  /** CodecPrivate of track 1 in each Tracks element seen (undefined: none). */
+  codecPrivates: Array<Uint8Array | undefined>;
   ended: boolean;
   error?: unknown;
 }
@@ -172,7 +174,17 @@ export class MockConsumer {
   session(handle: number): Session {
     let s = this.sessions.get(handle);
     if (!s) {
-      s = { handle, bytes: 0, ebmlHeaders: 0, headersAt: [], clusters: [], frames: [], tagNames: [], ended: false };
+      s = {
+        handle,
+        bytes: 0,
+        ebmlHeaders: 0,
+        headersAt: [],
+        codecPrivates: [],
+        clusters: [],
+        frames: [],
+        tagNames: [],
+        ended: false,
+      };
       this.sessions.set(handle, s);
       const session = s;
       this.parsers.set(
@@ -182,6 +194,7 @@ export class MockConsumer {
             session.ebmlHeaders++;
             session.headersAt.push(session.frames.length);
           },
+          tracks: (tracks) => session.codecPrivates.push(tracks.find((t) => t.number === 1)?.codecPrivate?.slice()),
           clusterStart: (c) => session.clusters.push(c.timecode),
           frame: (f) =>
             session.frames.push({ track: f.trackNumber, ts: f.timestampUs, key: f.keyFrame, size: f.data.length }),

@@ -477,3 +477,41 @@ describe('KinesisVideoStream: stopSync timeout and metrics', () => {
     expect(stream.metrics().currentFrameRate).toBeCloseTo(30, 0);
   });
 });
+
+describe('KinesisVideoStream: a connection starting inside an older MKV stream', () => {
+  it('sends that stream’s header (its tracks and codec private data), not the newest one', async () => {
+    const SEC = 1_000_000;
+    const s = setupStream({ replayDuration: 5 * SEC });
+    s.consumer.ackTypes = []; // nothing is acknowledged: the replay finds every frame still buffered
+    s.service.token = () => ({ result: R.OK, token: 't', expiration: s.clock.now() + 40 * SEC });
+    s.stream.writer.setCodecPrivateData(1, Uint8Array.of(1, 2, 3));
+    s.stream.start();
+    await s.clock.advance(0);
+    const start = s.clock.now();
+    const frames = [...videoFrames(1200, { start, gop: 25 })];
+    let k = 0;
+    const run = async (untilUs: number) => {
+      for (; frames[k].pts < start + untilUs; k++) {
+        s.stream.putFrame(frames[k]);
+        s.consumer.pump();
+        await s.clock.advance(40_000);
+      }
+    };
+    await run(36 * SEC);
+    // The format changes; the rotation at 37 s starts MKV stream 2, which carries the new CPD.
+    s.stream.writer.setCodecPrivateData(1, Uint8Array.of(4, 5, 6));
+    await run(40 * SEC);
+    const second = s.stream.uploadHandles.at(-1)?.handle ?? 0;
+    expect(second).toBe(2);
+    expect(s.consumer.session(2).codecPrivates).toEqual([Uint8Array.of(4, 5, 6)]);
+    // Connection 2 drops; the 5 s replay reaches back into MKV stream 1 (before 37 s).
+    s.stream.streamTerminated(2, R.NETWORK_READ_TIMEOUT);
+    await run(42 * SEC);
+    const third = s.consumer.session(3);
+    expect(third.frames[0].ts).toBeLessThan(start + 37 * SEC);
+    // Its first header is MKV stream 1's (CPD 1 2 3); stream 2 follows on a connection of its own.
+    expect(third.codecPrivates[0]).toEqual(Uint8Array.of(1, 2, 3));
+    expect(third.codecPrivates).toEqual([Uint8Array.of(1, 2, 3)]);
+    expect(s.consumer.session(4).codecPrivates[0]).toEqual(Uint8Array.of(4, 5, 6));
+  });
+});
