@@ -787,6 +787,23 @@ export class ContentView {
     return this.heap.canAlloc(blockSizeFor(length));
   }
 
+  /**
+   * Whether `count` puts of `bytes` in all, the newest ending at `endPts` µs, would all succeed
+   * without evicting: `count` free slots, the window before the last of them still under the
+   * buffer duration, and the store able to hold the largest of them (`largest` bytes) plus the
+   * rest. Conservative (it takes every put to end at `endPts`); OFFLINE producers that put
+   * several frames at once wait on it.
+   */
+  hasRoomForItems(count: number, bytes: number, largest: number, endPts: number): boolean {
+    if (count <= 1) return this.hasRoomFor(bytes);
+    const { tailIndex: tail, headIndex: head } = this;
+    if (head - tail + count > this.itemCount) return false;
+    if (head !== tail && endPts - this.ptsOf[tail % this.itemCount] >= this.bufferDuration) return false;
+    if (largest > this.heap.maxPayload || !this.heap.canAlloc(blockSizeFor(largest))) return false;
+    // And the total within the budget (each block rounds up by less than one minimum block).
+    return this.owner.storageSize - this.heap.usedBytes >= bytes + count * 2 * blockSizeFor(0);
+  }
+
   /** The view's share of PIC's `StreamMetrics`, into `out` when given. */
   metrics(out?: ContentViewMetrics): ContentViewMetrics {
     const m = out ?? ({} as ContentViewMetrics);

@@ -206,6 +206,24 @@ describe('ContentView: overflow (§1.2 contentViewCheckAvailability / contentVie
     expect(view.hasRoomFor(100)).toBe(true);
     putFrames(view, 11, 1);
   });
+
+  it('hasRoomForItems: free slots, the window before the last put, and bytes for all of them', () => {
+    // 11 slots, a 1 s buffer, 40 ms frames.
+    const { view } = setup({ itemCount: 11, bufferDuration: 1_000_000, streamingType: StreamingType.OFFLINE });
+    putFrames(view, 0, 8);
+    const end = (n: number) => n * FRAME;
+    expect(view.hasRoomForItems(3, 300, 100, end(11))).toBe(true);
+    expect(view.hasRoomForItems(4, 400, 100, end(12))).toBe(false); // 12 items > 11 slots
+    expect(view.hasRoomForItems(1, 100, 100, end(9))).toBe(view.hasRoomFor(100));
+    // The window: the last of them would go in when 25 frames span 1 s.
+    const { view: w } = setup({ itemCount: 100, bufferDuration: 1_000_000, streamingType: StreamingType.OFFLINE });
+    putFrames(w, 0, 20);
+    expect(w.hasRoomForItems(2, 200, 100, end(24))).toBe(true);
+    expect(w.hasRoomForItems(2, 200, 100, end(25))).toBe(false);
+    // Bytes: more than the store has left, or one item larger than the largest block.
+    expect(w.hasRoomForItems(2, 11 * MIB, 100, end(21))).toBe(false);
+    expect(w.hasRoomForItems(2, 200, 1 << 30, end(21))).toBe(false);
+  });
 });
 
 describe('ContentView: storage pressure (§1.2 checkForAvailability / handleAvailability)', () => {

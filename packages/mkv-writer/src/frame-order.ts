@@ -61,6 +61,22 @@ class FrameRing {
     this.count--;
     return f;
   }
+
+  at(k: number): Frame {
+    return this.items[(this.head + k) % this.items.length] as Frame;
+  }
+}
+
+/** What the coordinator holds (see {@link FrameOrderCoordinator.held}). */
+export interface HeldFrames {
+  /** Frames held, all tracks together. */
+  count: number;
+  /** Their data bytes. */
+  bytes: number;
+  /** The largest one's data bytes. */
+  largest: number;
+  /** The latest end (PTS + duration) among them, µs; -Infinity when none. */
+  endPts: number;
 }
 
 /**
@@ -100,6 +116,30 @@ export class FrameOrderCoordinator {
     this.ids = tracks.map((t) => t.trackId);
     this.types = tracks.map((t) => t.trackType);
     this.queues = tracks.map(() => new FrameRing(this.maxPerTrack + 1));
+  }
+
+  /**
+   * What a {@link put} could release at once besides the frame put: a producer that must not lose
+   * frames to a full buffer (PIC's OFFLINE streams) waits until there is room for all of it.
+   * Walks the held frames (at most `maxFramesPerTrack` per track); fills `out` when given.
+   */
+  held(out: HeldFrames = { count: 0, bytes: 0, largest: 0, endPts: Number.NEGATIVE_INFINITY }): HeldFrames {
+    out.count = 0;
+    out.bytes = 0;
+    out.largest = 0;
+    out.endPts = Number.NEGATIVE_INFINITY;
+    for (const q of this.queues) {
+      for (let k = 0; k < q.count; k++) {
+        const f = q.at(k);
+        out.count++;
+        const length = f.data instanceof Uint8Array ? f.data.length : 0;
+        out.bytes += length;
+        if (length > out.largest) out.largest = length;
+        const end = f.pts + Math.max(f.duration, 0);
+        if (end > out.endPts) out.endPts = end;
+      }
+    }
+    return out;
   }
 
   /** Frames held, all tracks together. */

@@ -33,7 +33,7 @@ export {
   SimpleBlockFlags,
   StreamEventType,
 } from './constants';
-export type { FrameOrderCoordinatorOptions } from './frame-order';
+export type { FrameOrderCoordinatorOptions, HeldFrames } from './frame-order';
 export { FrameOrderCoordinator, FrameOrderMode } from './frame-order';
 export type { StreamEventMetadata, TagPair } from './tags';
 export { encodeTag } from './tags';

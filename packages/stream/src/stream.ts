@@ -31,7 +31,13 @@ import {
   serviceCallResultStatus,
   statusName,
 } from '@kvs-ts/core';
-import { FrameOrderCoordinator, FrameOrderMode, MkvWriter, type StreamEventMetadata } from '@kvs-ts/mkv-writer';
+import {
+  FrameOrderCoordinator,
+  FrameOrderMode,
+  type HeldFrames,
+  MkvWriter,
+  type StreamEventMetadata,
+} from '@kvs-ts/mkv-writer';
 import { EventEmitter } from 'eventemitter3';
 import { DEFAULT_BACKOFF, ExponentialBackoff } from './backoff';
 import { type ResolvedStreamDefinition, resolveStreamDefinition, type StreamDefinition } from './definition';
@@ -403,7 +409,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
    * {@link putFrameAsync}, which waits as PIC does.
    */
   putFrame(frame: Frame): void {
-    if (this.queuedPuts > 0)
+    if (this.queuedPuts > 0 && !this.stopping)
       throw new KvsError(
         'STATUS_INVALID_OPERATION',
         'putFrame while putFrameAsync calls wait for room: await them first (frames must stay in order)',
@@ -444,7 +450,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.queuedPuts++;
     const run = this.putChain.then(() => this.putWhenRoom(frame, generation));
     const done = run.finally(() => {
-      this.queuedPuts--;
+      // A reset or free dropped the count (and these puts) already.
+      if (this.generation === generation) this.queuedPuts--;
     });
     this.putChain = done.then(
       () => undefined,
@@ -467,14 +474,22 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       if (layout.skipped) return false;
       size = layout.size;
     } else {
-      // The frame-order coordinator may hold it or release others: an estimate (the frame and
-      // the MKV bytes around it); a put that still lacks room waits again.
+      // The frame-order coordinator may release every frame it holds along with this one, and
+      // whatever it releases must fit (a released frame that does not would be dropped): room for
+      // all of them, with an allowance for the MKV bytes around each.
       const data = frame === null || typeof frame !== 'object' ? undefined : frame.data;
       if (!(data instanceof Uint8Array)) return false;
-      size = data.length + (data.length >> 6) + 1024;
+      const held = this.order.held(this.heldScratch);
+      const count = held.count + 1;
+      const end = Math.max(held.endPts, frame.pts + Math.max(frame.duration, 0));
+      const largest = Math.max(held.largest, data.length);
+      const bytes = held.bytes + data.length + count * MKV_FRAME_ALLOWANCE;
+      return !this.view.hasRoomForItems(count, bytes, largest + MKV_FRAME_ALLOWANCE, end);
     }
     return !this.view.hasRoomFor(size);
   }
+
+  private readonly heldScratch: HeldFrames = { count: 0, bytes: 0, largest: 0, endPts: 0 };
 
   private async putWhenRoom(frame: Frame, generation: number): Promise<void> {
     const deadline = this.clock.now() + this.offlineWait;
@@ -611,10 +626,19 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       this.view.cancelReservation();
       throw e;
     }
-    const signals = this.view.commit();
-    if (layout.streamStart) this.noteMkvStream();
+    const before = this.view.head;
+    let signals: number = PressureSignal.NONE;
+    try {
+      signals = this.view.commit();
+    } finally {
+      // commit() rethrows a 'droppedFrame' listener's error after storing the frame: the
+      // bookkeeping of a stored frame still happens.
+      if (layout.streamStart && this.view.head > before) {
+        this.noteMkvStream();
+        this.awaitStreamStart = false;
+      }
+    }
     if (signals !== PressureSignal.NONE) this.pressure(signals);
-    if (this.awaitStreamStart && layout.streamStart) this.awaitStreamStart = false;
     this.dataAvailable();
     if (this.stateValue === S.READY && this.timer === undefined && !this.awaitStreamStart) this.step();
   }
@@ -677,7 +701,14 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.awaitStreamStart = false;
     this.resetOnKeyFrame = false;
     this.dataAvailable();
-    if (waited && this.stateValue === S.READY && this.timer === undefined && this.hasUnsentData()) this.step();
+    if (
+      waited &&
+      this.stateValue === S.READY &&
+      this.timer === undefined &&
+      this.sendingHandle() === undefined &&
+      this.hasUnsentData()
+    )
+      this.step();
     this.checkStopped();
   }
 
@@ -730,6 +761,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   resetStream(): void {
     this.generation++;
     this.wakePut();
+    // Waiting puts reject on their own; new ones do not queue behind them.
+    this.queuedPuts = 0;
+    this.putChain = Promise.resolve();
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
     this.clearCallTimers();
@@ -763,6 +797,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   free(): void {
     this.generation++;
     this.wakePut();
+    // Waiting puts reject on their own; new ones do not queue behind them.
+    this.queuedPuts = 0;
+    this.putChain = Promise.resolve();
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
     this.clearTimer('intermittentTimer');
@@ -1241,6 +1278,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         // Stopped before it had anything to carry (or announced the wrong MKV stream): end it
         // without bytes (closing tags would close an MKV stream this connection never opened).
         if (!h.mismatch) this.pendingTail = undefined;
+        else if (h.tail !== undefined && h.tail.length > 0) this.pendingTail = h.tail;
         h.state = U.TERMINATED;
         out.status = StatusCode.STATUS_END_OF_STREAM;
         this.afterSessionEnd();
@@ -1611,7 +1649,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   private errorAck(h: UploadHandle, i: number, ack: FragmentAck): void {
     const status = ackErrorStatus(ack.result);
     const v = this.view;
-    const pts = v.itemPts(i);
+    const pts = v.itemOwnPts(i);
     // Only the connection that is sending owns `current` and the in-flight item.
     const sending = this.sendingHandle() === h;
     if (!isRetriableResult(ack.result)) {
@@ -1783,6 +1821,8 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 }
 
 const EMPTY = new Uint8Array(0);
+/** MKV bytes a frame may bring along in the store (block header, a cluster start, tags), for room checks. */
+const MKV_FRAME_ALLOWANCE = 1024;
 
 /** Marks the fragment starting at `i` SKIP_ITEM without moving any cursor (another connection owns them). */
 function markFragmentSkipped(v: ContentView, i: number): void {

@@ -128,6 +128,18 @@ describe('putFrameAsync on an OFFLINE stream (PIC blocking put)', () => {
     }
   });
 
+  it('a putFrame right after resetStream() is taken: the interrupted puts no longer count', async () => {
+    const s = await offline();
+    const n = fill(s);
+    const waiting = outcome(s.stream.putFrameAsync(s.frames[n]));
+    s.stream.resetStream();
+    const next = s.frames[n + 10]; // a key frame (gop 10) starts the new stream
+    expect(() => s.stream.putFrame(next)).not.toThrow();
+    expect(await waiting).toBe('STATUS_BLOCKING_PUT_INTERRUPTED_STREAM_TERMINATED');
+    expect(s.stream.view.head - s.stream.view.tail).toBe(1);
+    s.stream.free();
+  });
+
   it('rejects a bad frame at once, without waiting', async () => {
     const s = await offline();
     fill(s);
@@ -139,60 +151,63 @@ describe('putFrameAsync on an OFFLINE stream (PIC blocking put)', () => {
 });
 
 describe('putFrameAsync on an OFFLINE A/V stream (frames pass the frame-order coordinator)', () => {
-  it('waits for room before each frame, so that nothing the coordinator releases is dropped', async () => {
-    const s = setupStream({
-      streamingType: StreamingType.OFFLINE,
-      bufferDuration: 20 * SECOND,
-      tracks: [OPAQUE_TRACK, AAC_TRACK],
-    });
+  /**
+   * Video runs two frames ahead of audio (V V A A …), so one put can release several held frames;
+   * the producer queues every frame at once while the network drains and the service ACKs at
+   * its own pace. Nothing may be dropped, and every frame arrives, in order.
+   */
+  async function avOffline(videoSize: number, storageSize: number, bufferSeconds: number) {
+    const s = setupStream(
+      {
+        streamingType: StreamingType.OFFLINE,
+        bufferDuration: bufferSeconds * SECOND,
+        tracks: [OPAQUE_TRACK, AAC_TRACK],
+      },
+      { storageSize },
+    );
     s.stream.start();
     await s.clock.advance(0);
     const start = s.clock.now();
     const frames: Frame[] = [];
-    for (const v of videoFrames(1200, { start, gop: 10, size: 4000 })) {
-      frames.push(v, {
-        trackId: 2,
-        pts: v.pts + 7000,
-        dts: v.pts + 7000,
-        duration: 20_000,
-        flags: 1,
-        data: new Uint8Array(300),
-      });
-    }
-    // The producer runs ahead; the network drains and the service ACKs at its own pace.
-    let put = 0;
-    let pending: Promise<void> = Promise.resolve();
-    let waited = 0;
-    for (let round = 0; put < frames.length && round < 5000; round++) {
-      // Queue frames until one has to wait.
-      while (put < frames.length && s.stream.view.hasRoomFor(8192)) pending = s.stream.putFrameAsync(frames[put++]);
-      if (put < frames.length) {
-        waited++;
-        pending = s.stream.putFrameAsync(frames[put++]);
+    for (let k = 0; k < 1600; k += 2) {
+      for (const j of [k, k + 1]) {
+        const pts = start + j * 40_000;
+        const key = j % 10 === 0;
+        frames.push({
+          trackId: 1,
+          pts,
+          dts: pts,
+          duration: 39_000,
+          flags: key ? 1 : 0,
+          data: new Uint8Array(videoSize),
+        });
       }
+      for (const j of [k, k + 1]) {
+        const pts = start + j * 40_000 + 7_000;
+        frames.push({ trackId: 2, pts, dts: pts, duration: 20_000, flags: 1, data: new Uint8Array(50) });
+      }
+    }
+    let settled = 0;
+    let failed = '';
+    for (const f of frames) {
+      s.stream.putFrameAsync(f).then(
+        () => settled++,
+        (e: unknown) => {
+          failed ||= String(e);
+        },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const waitedAtStart = frames.length - settled;
+    for (let round = 0; round < 4000 && settled < frames.length && !failed; round++) {
       await s.clock.advance(40_000);
       if (round % 25 === 0) {
         s.consumer.pump();
         s.consumer.ackAll();
+        // Queued puts settle one after another in promise callbacks: let them run.
+        await new Promise((resolve) => setTimeout(resolve, 0));
       }
     }
-    let last = 'pending';
-    pending.then(
-      () => {
-        last = 'resolved';
-      },
-      (e: unknown) => {
-        last = String(e);
-      },
-    );
-    for (let round = 0; round < 100 && last === 'pending'; round++) {
-      s.consumer.pump();
-      s.consumer.ackAll();
-      await s.clock.advance(100_000);
-      // Hundreds of queued puts settle one after another in promise callbacks: let them run.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
-    expect(last).toBe('resolved');
     const stop = s.stream.stopSync();
     for (let round = 0; round < 40; round++) {
       s.consumer.pump();
@@ -200,9 +215,24 @@ describe('putFrameAsync on an OFFLINE A/V stream (frames pass the frame-order co
       await s.clock.advance(100_000);
     }
     await stop;
-    expect(waited).toBeGreaterThan(0);
-    expect(s.dropped).toEqual([]);
-    expect(s.consumer.allFrames().length).toBe(frames.length);
+    return { s, frames, waitedAtStart, settled, failed };
+  }
+
+  it.each([
+    ['the 20 s buffer fills first', 200, 16 * 1024 * 1024, 20],
+    ['the 10 MiB store fills first (20 kB video)', 20_000, 10 * 1024 * 1024, 120],
+    ['the 10 MiB store fills first (60 kB video)', 60_000, 10 * 1024 * 1024, 120],
+  ])('waits for room for everything a put may release: %s', async (_what, videoSize, storageSize, bufferSeconds) => {
+    const { s, frames, waitedAtStart, settled, failed } = await avOffline(videoSize, storageSize, bufferSeconds);
+    expect(failed).toBe('');
+    expect(waitedAtStart).toBeGreaterThan(0); // the buffer did fill: puts had to wait
+    expect(settled).toBe(frames.length);
+    expect({ dropped: s.dropped.length, errors: s.errorNames }).toEqual({ dropped: 0, errors: [] });
+    const sent = s.consumer.allFrames();
+    expect(sent.length).toBe(frames.length);
+    expect(sent.filter((f) => f.track === 1).map((f) => f.ts)).toEqual(
+      frames.filter((f) => f.trackId === 1).map((f) => f.pts),
+    );
   });
 });
 

@@ -515,3 +515,29 @@ describe('KinesisVideoStream: a connection starting inside an older MKV stream',
     expect(s.consumer.session(4).codecPrivates[0]).toEqual(Uint8Array.of(4, 5, 6));
   });
 });
+
+describe('KinesisVideoStream: stop() during a rotation with relative fragment times', () => {
+  it('opens no extra connection while the old one still sends what is buffered', async () => {
+    const s = setupStream({ absoluteFragmentTimes: false });
+    s.service.token = () => ({ result: R.OK, token: 't', expiration: s.clock.now() + 31_000_000 });
+    s.stream.start();
+    await s.clock.advance(0);
+    const frames = [...videoFrames(2000, { start: s.clock.now(), gop: 250 })]; // a key frame every 10 s
+    // 29 s of frames: the rotation at 28 s waits for the next MKV stream (the key frame at 30 s);
+    // the last second is still buffered when the stream stops.
+    for (let k = 0; k < 29 * 25; k++) {
+      s.stream.putFrame(frames[k]);
+      if (k < 28 * 25) s.consumer.pump();
+      await s.clock.advance(40_000);
+    }
+    expect(s.service.count('put')).toBe(1);
+    const stop = s.stream.stopSync();
+    for (let r = 0; r < 50; r++) {
+      s.consumer.pump();
+      await s.clock.advance(100_000);
+    }
+    await stop;
+    expect(s.service.count('put')).toBe(1);
+    expect(s.consumer.allFrames().length).toBe(29 * 25);
+  });
+});
