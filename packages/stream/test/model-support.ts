@@ -350,6 +350,8 @@ export class WideHarness {
     midRunStops: 0,
     resets: 0,
     multiHandleAcks: 0,
+    /** putFrameAsync calls (OFFLINE) that settled only after time moved: they waited for room. */
+    offlineWaits: 0,
   };
   draining = false;
   /** The ACK mode in effect (OFFLINE forces PERSISTED). */
@@ -467,15 +469,49 @@ export class WideHarness {
   // ---------------------------------------------------------------------------------------------
   // Producer
 
-  private putFrame(frame: Frame): boolean {
+  /**
+   * Puts a frame; a frame of `track` that goes in counts as accepted. OFFLINE streams use
+   * putFrameAsync, as a producer that must not lose frames would: the frame counts as accepted
+   * at once (it may reach the wire before its promise settles) and stops counting if the put
+   * rejects (then it was never stored).
+   */
+  private putFrame(frame: Frame, track?: number): boolean {
+    if (this.cfg.streamingType === 'offline') {
+      if (track !== undefined) this.accepted.set(frame.pts, track);
+      const reject = (e: unknown) => {
+        if (track !== undefined) this.accepted.delete(frame.pts);
+        if (isKvsError(e)) this.kvsErrors++;
+        else this.problems.push(`putFrameAsync rejected with a non-KvsError: ${String(e)}`);
+      };
+      let p: Promise<void> | undefined;
+      try {
+        p = this.stream.putFrameAsync(frame);
+      } catch (e) {
+        this.problems.push(`putFrameAsync threw instead of rejecting: ${String(e)}`);
+        reject(e);
+        return false;
+      }
+      this.asyncPuts++;
+      const at = this.clock.now();
+      p.then(() => this.scanFragmentStarts(), reject).finally(() => {
+        this.asyncPuts--;
+        if (this.clock.now() > at) this.stats.offlineWaits++;
+      });
+      this.scanFragmentStarts();
+      return true;
+    }
     let ok = false;
     this.call('putFrame', () => {
       this.stream.putFrame(frame);
       ok = true;
     });
+    if (ok && track !== undefined) this.accepted.set(frame.pts, track);
     this.scanFragmentStarts();
     return ok;
   }
+
+  /** putFrameAsync calls not settled yet. */
+  asyncPuts = 0;
 
   /** Notes which new items start fragments (the frame-order coordinator may have stored other frames). */
   private scanFragmentStarts(): void {
@@ -495,10 +531,7 @@ export class WideHarness {
     const data = new Uint8Array(size);
     stamp(data, k, 0);
     const video: Frame = { trackId: 1, pts, dts: pts, duration: TICK, flags: key ? FrameFlags.KEY_FRAME : 0, data };
-    if (this.putFrame(video)) {
-      this.accepted.set(pts, 1);
-      this.lastVideoPts = pts;
-    }
+    if (this.putFrame(video, 1)) this.lastVideoPts = pts;
     if (this.cfg.av) {
       for (const offset of AUDIO_OFFSETS) {
         const a = pts + offset;
@@ -510,7 +543,7 @@ export class WideHarness {
           flags: FrameFlags.KEY_FRAME,
           data: stamp(new Uint8Array(8), k, offset === AUDIO_OFFSETS[0] ? 1 : 2),
         };
-        if (this.putFrame(audio)) this.accepted.set(a, 2);
+        this.putFrame(audio, 2);
       }
     }
     await this.advance(TICK);
