@@ -445,6 +445,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
           e.status === StatusCode.STATUS_STORE_OUT_OF_MEMORY &&
           this.definition.streamingType === StreamingType.OFFLINE;
         if (!offlineFull) return Promise.reject(e);
+        this.counters.putFrameErrors--; // it waits instead
       }
     }
     this.queuedPuts++;
@@ -511,6 +512,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
           // The estimate was short: wait for more room, as PIC's checkForAvailability loop does.
           if (!(isKvsError(e) && e.status === StatusCode.STATUS_STORE_OUT_OF_MEMORY)) throw e;
           if (this.definition.streamingType !== StreamingType.OFFLINE) throw e;
+          this.counters.putFrameErrors--; // not a failed put: it waits and tries again
         }
       }
       const left = deadline - this.clock.now();

@@ -66,6 +66,8 @@ describe('putFrameAsync on an OFFLINE stream (PIC blocking put)', () => {
     await p;
     expect(s.stream.view.head).toBe(head + 1);
     expect(s.dropped).toEqual([]);
+    // Only fill()'s synchronous put failed; the one that waited is not a failed put.
+    expect(s.stream.metrics().putFrameErrors).toBe(1);
   });
 
   it('keeps call order: queued puts go in one after another, each as room appears', async () => {
