@@ -451,6 +451,22 @@ export class ContentView {
   }
 
   /**
+   * Gives up on an item that was not delivered and never will be (its fragment start was evicted,
+   * or a dropped connection cut it off and the replay does not reach it): marks it SKIP_ITEM and
+   * counts it dropped in the metrics, as an eviction would. Returns false (changing nothing) when
+   * it is SKIP_ITEM already.
+   */
+  markDropped(index: number): boolean {
+    this.checkIndex(index);
+    const s = index % this.itemCount;
+    if (this.flagsOf[s] & SKIP_ITEM) return false;
+    this.flagsOf[s] |= SKIP_ITEM;
+    if (this.streamingType === StreamingType.NEAR_REALTIME) this.droppedFragments++;
+    else this.droppedFrames++;
+    return true;
+  }
+
+  /**
    * The view half of PIC's non-retriable ERROR ACK (`streamFragmentErrorAck`): marks the fragment
    * starting at `index` SKIP_ITEM up to the next fragment/stream start or fragment end, and moves
    * current there. With `startPts` (the fragment's start when the ACK names a later item) items

@@ -207,6 +207,18 @@ describe('ContentView: overflow (§1.2 contentViewCheckAvailability / contentVie
     putFrames(view, 11, 1);
   });
 
+  it('markDropped: SKIP_ITEM once, counted as dropped, never reported again on removal', () => {
+    const { view, removed } = setup({ itemCount: 11 });
+    putFrames(view, 0, 6);
+    expect(view.markDropped(2)).toBe(true);
+    expect(view.markDropped(2)).toBe(false);
+    expect(view.itemFlags(2) & SKIP_ITEM).toBe(SKIP_ITEM);
+    expect(view.metrics().droppedFrames).toBe(1);
+    view.trimTail(4, RemoveReason.VIEW_OVERFLOW);
+    expect(view.metrics().droppedFrames).toBe(4); // items 0, 1 and 3; item 2 counted once already
+    expect(removed.map((r) => r.flags & SKIP_ITEM)).toEqual([0, 0, SKIP_ITEM, 0]);
+  });
+
   it('hasRoomForItems: free slots, the window before the last put, and bytes for all of them', () => {
     // 11 slots, a 1 s buffer, 40 ms frames.
     const { view } = setup({ itemCount: 11, bufferDuration: 1_000_000, streamingType: StreamingType.OFFLINE });

@@ -1395,8 +1395,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   private dropItem(i: number, reason: RemoveReason): void {
     const v = this.view;
     const flags = v.itemFlags(i);
-    if (flags & (F.SKIP_ITEM | F.RECEIVED_ACK | F.PERSISTED_ACK)) return;
-    v.setFlags(i, F.SKIP_ITEM);
+    if (flags & (F.RECEIVED_ACK | F.PERSISTED_ACK) || !v.markDropped(i)) return;
     this.emit('droppedFrame', v.itemOwnPts(i), reason);
     if (flags & F.FRAGMENT_START) this.emit('droppedFragment', v.itemOwnPts(i), reason);
   }

@@ -403,6 +403,8 @@ describe('KinesisVideoStream wide model: shrunk counterexamples (2)', () => {
     expect(end.resolved).toBe(true);
     const delivered = new Set(s.consumer.allFrames().map((f) => f.ts));
     expect(put.filter((f) => !delivered.has(f.pts) && !s.dropped.has(f.pts)).map((f) => f.pts - S)).toEqual([]);
+    // Every drop is in the metrics too, the orphan given up at the session start included.
+    expect(s.stream.metrics().droppedFrames).toBe(s.dropped.size);
   });
 
   it('B7 a frame cut off by a dropped connection and evicted before the replay is reported dropped', async () => {
