@@ -440,11 +440,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         this.putNow(frame);
         return Promise.resolve();
       } catch (e) {
-        const offlineFull =
-          isKvsError(e) &&
-          e.status === StatusCode.STATUS_STORE_OUT_OF_MEMORY &&
-          this.definition.streamingType === StreamingType.OFFLINE;
-        if (!offlineFull) return Promise.reject(e);
+        if (!this.isOfflineFull(e)) return Promise.reject(e);
         this.counters.putFrameErrors--; // it waits instead
       }
     }
@@ -468,26 +464,31 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
    */
   private mustWait(frame: Frame): boolean {
     if (this.definition.streamingType !== StreamingType.OFFLINE || this.stopping || this.failure) return false;
-    let size: number;
     if (this.order === undefined) {
       // The writer sizes the frame exactly without changing its state.
       const layout = this.writer.prepare(frame);
-      if (layout.skipped) return false;
-      size = layout.size;
-    } else {
-      // The frame-order coordinator may release every frame it holds along with this one, and
-      // whatever it releases must fit (a released frame that does not would be dropped): room for
-      // all of them, with an allowance for the MKV bytes around each.
-      const data = frame === null || typeof frame !== 'object' ? undefined : frame.data;
-      if (!(data instanceof Uint8Array)) return false;
-      const held = this.order.held(this.heldScratch);
-      const count = held.count + 1;
-      const end = Math.max(held.endPts, frame.pts + Math.max(frame.duration, 0));
-      const largest = Math.max(held.largest, data.length);
-      const bytes = held.bytes + data.length + count * MKV_FRAME_ALLOWANCE;
-      return !this.view.hasRoomForItems(count, bytes, largest + MKV_FRAME_ALLOWANCE, end);
+      return !layout.skipped && !this.view.hasRoomFor(layout.size);
     }
-    return !this.view.hasRoomFor(size);
+    // The frame-order coordinator may release every frame it holds along with this one, and
+    // whatever it releases must fit (a released frame that does not would be dropped): room for
+    // all of them, with an allowance for the MKV bytes around each.
+    const data = frame === null || typeof frame !== 'object' ? undefined : frame.data;
+    if (!(data instanceof Uint8Array)) return false;
+    const held = this.order.held(this.heldScratch);
+    const count = held.count + 1;
+    const end = Math.max(held.endPts, frame.pts + Math.max(frame.duration, 0));
+    const largest = Math.max(held.largest, data.length);
+    const bytes = held.bytes + data.length + count * MKV_FRAME_ALLOWANCE;
+    return !this.view.hasRoomForItems(count, bytes, largest + MKV_FRAME_ALLOWANCE, end);
+  }
+
+  /** An OFFLINE put found no room: it waits and tries again rather than failing. */
+  private isOfflineFull(e: unknown): boolean {
+    return (
+      isKvsError(e) &&
+      e.status === StatusCode.STATUS_STORE_OUT_OF_MEMORY &&
+      this.definition.streamingType === StreamingType.OFFLINE
+    );
   }
 
   private readonly heldScratch: HeldFrames = { count: 0, bytes: 0, largest: 0, endPts: 0 };
@@ -510,8 +511,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
           return;
         } catch (e) {
           // The estimate was short: wait for more room, as PIC's checkForAvailability loop does.
-          if (!(isKvsError(e) && e.status === StatusCode.STATUS_STORE_OUT_OF_MEMORY)) throw e;
-          if (this.definition.streamingType !== StreamingType.OFFLINE) throw e;
+          if (!this.isOfflineFull(e)) throw e;
           this.counters.putFrameErrors--; // not a failed put: it waits and tries again
         }
       }
@@ -536,6 +536,13 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   private wakePut(): void {
     const wake = this.roomWaiter;
     if (wake) wake();
+  }
+
+  /** After a reset or free: waiting puts reject on their own; new ones do not queue behind them. */
+  private dropQueuedPuts(): void {
+    this.wakePut();
+    this.queuedPuts = 0;
+    this.putChain = Promise.resolve();
   }
 
   private putNow(frame: Frame): void {
@@ -762,10 +769,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** Drops everything buffered and restarts the state machine from NEW (PIC's kinesisVideoStreamResetStream). */
   resetStream(): void {
     this.generation++;
-    this.wakePut();
-    // Waiting puts reject on their own; new ones do not queue behind them.
-    this.queuedPuts = 0;
-    this.putChain = Promise.resolve();
+    this.dropQueuedPuts();
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
     this.clearCallTimers();
@@ -798,10 +802,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   /** Stops timers and gives the stream's buffer back to the store. Open connections read END_OF_STREAM. */
   free(): void {
     this.generation++;
-    this.wakePut();
-    // Waiting puts reject on their own; new ones do not queue behind them.
-    this.queuedPuts = 0;
-    this.putChain = Promise.resolve();
+    this.dropQueuedPuts();
     this.clearTimer('timer');
     this.clearTimer('rotationTimer');
     this.clearTimer('intermittentTimer');
@@ -1388,7 +1389,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     } else if (this.rollback) {
       i = v.tail;
     }
-    return i < v.head ? this.mkvStreamStartOf(i) : this.writer.currentTimestamps().streamStartUs;
+    return this.mkvStreamStartOf(i);
   }
 
   /** Marks an item SKIP (no later trim counts it as delivered) and reports it dropped, once. */
