@@ -406,7 +406,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
    *
    * OFFLINE streams never evict: where PIC blocks the caller until PERSISTED ACKs make room,
    * this (synchronous) call throws STATUS_STORE_OUT_OF_MEMORY and changes nothing. Use
-   * {@link putFrameAsync}, which waits as PIC does.
+   * {@link putFrameAsync}, which waits as PIC does. A listener may not put frames while
+   * getStreamData runs (its events come from the middle of a walk over the buffer):
+   * STATUS_INVALID_OPERATION.
    */
   putFrame(frame: Frame): void {
     if (this.queuedPuts > 0 && !this.stopping)
@@ -547,6 +549,11 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 
   private putNow(frame: Frame): void {
     if (this.stopping) throw new KvsError('STATUS_STREAM_HAS_BEEN_STOPPED', 'putFrame after stop()');
+    if (this.pulling)
+      throw new KvsError(
+        'STATUS_INVALID_OPERATION',
+        'putFrame from an event listener while getStreamData runs: put the frame after it returns',
+      );
     if (this.failure)
       throw new KvsError('STATUS_INVALID_STREAM_STATE', `the stream failed: ${this.failure.message}`, {
         cause: this.failure,
@@ -1233,6 +1240,22 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
    * object and its view are reused: consume them before calling again.
    */
   getStreamData(uploadHandle: number, maxBytes = 65536): StreamData {
+    const was = this.pulling;
+    this.pulling = true;
+    try {
+      return this.pull(uploadHandle, maxBytes);
+    } finally {
+      this.pulling = was;
+    }
+  }
+
+  /**
+   * Set while getStreamData runs: its 'droppedFrame' events come from the middle of a walk over
+   * the view, which a put from a listener would change under it.
+   */
+  private pulling = false;
+
+  private pull(uploadHandle: number, maxBytes: number): StreamData {
     const out = this.result;
     out.data = EMPTY;
     if (!(maxBytes > 0)) throw new KvsError('STATUS_INVALID_ARG', `maxBytes must be > 0, got ${maxBytes}`);

@@ -541,3 +541,45 @@ describe('KinesisVideoStream: stop() during a rotation with relative fragment ti
     expect(s.consumer.allFrames().length).toBe(29 * 25);
   });
 });
+
+describe('KinesisVideoStream: listeners that call back', () => {
+  it('a putFrame from a droppedFrame listener inside getStreamData gets STATUS_INVALID_OPERATION; the pull goes on', async () => {
+    const SEC = 1_000_000;
+    const s = setupStream({ bufferDuration: 20 * SEC });
+    s.stream.start();
+    await s.clock.advance(0);
+    const start = s.clock.now();
+    const frame = (ms: number, key: boolean) => ({
+      trackId: 1,
+      pts: start + ms * 1000,
+      dts: start + ms * 1000,
+      duration: 40_000,
+      flags: key ? 1 : 0,
+      data: new Uint8Array(200),
+    });
+    s.stream.putFrame(frame(0, true));
+    await s.clock.advance(20 * SEC); // nobody pulls
+    // The 20 s buffer evicts the key frame and 20.04 s; 20.08 s is left without its fragment start.
+    s.stream.putFrame(frame(20_040, false));
+    s.stream.putFrame(frame(20_080, false));
+    s.stream.putFrame(frame(20_120, true));
+    const seen: string[] = [];
+    s.stream.on('droppedFrame', (pts) => {
+      if (pts !== start + 20_080_000) return;
+      try {
+        s.stream.putFrame(frame(20_160, false));
+        seen.push('taken');
+      } catch (e) {
+        seen.push(e instanceof KvsError ? e.statusName : String(e));
+      }
+    });
+    // The session start gives up on the orphan (a droppedFrame from inside getStreamData).
+    const r = s.stream.getStreamData(1, 1 << 20);
+    expect(seen).toEqual(['STATUS_INVALID_OPERATION']);
+    expect(r.status).toBe(StatusCode.STATUS_SUCCESS);
+    // Afterwards puts work again.
+    s.stream.putFrame(frame(20_160, false));
+    s.consumer.pump();
+    expect(s.consumer.allFrames().map((f) => (f.ts - start) / 1000)).toEqual([20_120, 20_160]);
+  });
+});
