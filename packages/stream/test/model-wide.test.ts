@@ -86,7 +86,7 @@ const env = (globalThis as { process?: { env?: Record<string, string | undefined
 // sets KVS_WIDE_MODEL=1 (a random seed, 2 000 runs), KVS_WIDE_RUNS and KVS_WIDE_SEED. What the
 // searches found and how far they went: docs/reviews/stream-model-wide.md.
 const SEARCH = env.KVS_WIDE_MODEL === '1';
-const NUM_RUNS = Number(env.KVS_WIDE_RUNS ?? (SEARCH ? 2000 : 400));
+const NUM_RUNS = Number(env.KVS_WIDE_RUNS ?? (SEARCH ? 2000 : 1000));
 const SEED = env.KVS_WIDE_SEED !== undefined ? Number(env.KVS_WIDE_SEED) : SEARCH ? undefined : 20261121;
 
 describe('KinesisVideoStream wide model', () => {
