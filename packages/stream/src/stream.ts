@@ -99,9 +99,15 @@ export interface StreamEvents {
   ack: (ack: Readonly<FragmentAck>, uploadHandle: number) => void;
   /** A stream error (PIC's streamErrorReportFn). `fatal` when the stream gave up. */
   error: (error: KvsError, details: { uploadHandle: number; fragmentTimestamp?: number; fatal: boolean }) => void;
-  /** A frame left the buffer without being sent (µs PTS). */
+  /**
+   * A frame will not reach the service: it left the buffer unsent, or it was sent only on a
+   * connection that dropped and the replay cannot send it again, or it was refused before it was
+   * stored. `pts` is in µs as the stream stored it: the frame's PTS rounded down to the timecode
+   * scale (1 ms by default; the clock time when `frameTimecodes` is false); a frame refused
+   * before it was stored is reported with the PTS it was put with.
+   */
   droppedFrame: (pts: number, reason: RemoveReason) => void;
-  /** A whole fragment left unsent (its start's PTS). */
+  /** A whole fragment will not reach the service (its start's PTS, as for droppedFrame). */
   droppedFragment: (pts: number, reason: RemoveReason) => void;
   /** Store free space ≤ 5 % (bytes left). */
   storagePressure: (remainingBytes: number) => void;
