@@ -1350,7 +1350,16 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       for (let k = i; k < v.head; k++) v.clearFlags(k, F.BUFFERING_ACK | F.RECEIVED_ACK);
     }
     if (!(v.itemFlags(i) & F.STREAM_START) || v.streamStartHeader(i) !== undefined) {
-      v.setStreamStartHeader(i, this.mkvStreams.get(v.itemStream(i))?.header ?? this.writer.streamHeader());
+      const header = this.mkvStreams.get(v.itemStream(i))?.header ?? this.writer.streamHeader();
+      try {
+        v.setStreamStartHeader(i, header);
+      } catch (e) {
+        // A full store has no room for the header slot. The header is an immutable array: it
+        // goes out with this connection's first item instead, and nothing is evicted for it.
+        if (!(isKvsError(e) && e.status === StatusCode.STATUS_STORE_OUT_OF_MEMORY)) throw e;
+        h.startHeader = header;
+        h.startItem = i;
+      }
     }
     if (!this.definition.absoluteFragmentTimes && this.mkvStreamStartOf(i) !== h.sessionStart) {
       // PutMedia announced another MKV stream's start (the writer or a replay moved on since the
@@ -1463,7 +1472,11 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       }
       h.item = i;
       h.fragment = v.itemFragment(i);
-      const header = v.streamStartHeader(i);
+      let header = v.streamStartHeader(i);
+      if (header === undefined && i === h.startItem) {
+        header = h.startHeader;
+        h.startHeader = undefined;
+      }
       if (header) setPieces(h, header, v.itemData(i));
       else setPieces(h, v.itemData(i));
       if (flags & F.FRAGMENT_START) h.lastFragmentPts = v.itemOwnPts(i);

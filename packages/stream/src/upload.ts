@@ -66,6 +66,9 @@ export class UploadHandle {
   tail: Uint8Array | undefined;
   /** Session start (stream start PTS, µs) for relative cluster timecodes. */
   sessionStart = 0;
+  /** The MKV header to send before item `startItem` when the store had no room for the view's header slot. */
+  startHeader: Uint8Array | undefined;
+  startItem = -1;
   /** The session would start in another MKV stream than PutMedia announced (relative times): end unused. */
   mismatch = false;
   bytesSent = 0;

@@ -647,8 +647,15 @@ export class WideHarness {
       if (budget > 0 && pulled >= budget) return pulled;
       // Tiny reads over megabytes only cost time: after the first 256 KiB they get mixed sizes.
       const size = readSize(sizes === 'tiny' && pulled > 256 * KiB ? 'mixed' : sizes, rnd);
-      const r = this.call('getStreamData', () => this.stream.getStreamData(s.handle, size));
-      if (r === undefined) return pulled;
+      let r: ReturnType<typeof this.stream.getStreamData> | undefined;
+      try {
+        r = this.stream.getStreamData(s.handle, size);
+      } catch (e) {
+        // A transport pulls in a loop; with valid arguments there is nothing it could do about a
+        // throw (the stream's own condition, e.g. a full store, must not surface here).
+        this.problems.push(`getStreamData threw: ${e instanceof Error ? e.message : String(e)}`);
+        return pulled;
+      }
       if (r.status === StatusCode.STATUS_SUCCESS) {
         const chunk = r.data.slice();
         for (let b = 0; b < chunk.length && s.head.length < 4; b++) s.head.push(chunk[b]);

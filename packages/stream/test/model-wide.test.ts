@@ -609,4 +609,39 @@ describe('KinesisVideoStream wide model: shrunk counterexamples (2)', () => {
     // went out as 20.040s"
     expect(await runModel({ ...relative, acks: 'received' }, ops)).toEqual([]);
   });
+  it('B16 a connection still starts when a full store has no room for its MKV header slot', async () => {
+    // 40 kB frames (120 kB key frames) fill the 10 MiB store; after the drop, the replay's first
+    // item needs a stream header and the store cannot hold the 204 bytes of the header slot.
+    const cfg: WideConfig = {
+      ...relative,
+      gop: 10,
+      frameSize: 39_999,
+      intermittentProducer: false,
+      tokenLifetimes: [31],
+      relativeTimes: false,
+      fragmentSeconds: 1,
+    };
+    const ops: Op[] = [
+      { op: 'put', n: 11 },
+      { op: 'put', n: 37 },
+      { op: 'put', n: 21 },
+      { op: 'put', n: 31 },
+      { op: 'pump', pick: 0, budget: 0, sizes: 'tiny', seed: 0 },
+      { op: 'put', n: 10 },
+      { op: 'put', n: 7 },
+      { op: 'put', n: 40 },
+      { op: 'drop', pick: 0, result: 200 },
+      { op: 'put', n: 25 },
+      { op: 'put', n: 26 },
+      { op: 'put', n: 10 },
+      { op: 'stop', sync: false },
+      { op: 'pump', pick: 0, budget: 1, sizes: 'tiny', seed: 0 },
+      { op: 'acks', n: 1, seed: 0 },
+      { op: 'put', n: 1 },
+      { op: 'put', n: 1 },
+    ];
+    // fails when the header slot's STATUS_STORE_OUT_OF_MEMORY escapes getStreamData: the new
+    // connection never starts and stopSync times out
+    expect(await runModel(cfg, ops)).toEqual([]);
+  });
 });
