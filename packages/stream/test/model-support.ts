@@ -437,6 +437,12 @@ export class WideHarness {
     try {
       return fn();
     } catch (e) {
+      // What a transport calls on network events reports through its result and events: a throw
+      // there (with valid arguments) is a finding, KvsError or not.
+      if (what === 'fragmentAck' || what === 'streamTerminated') {
+        this.problems.push(`${what} threw: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      }
       if (!isKvsError(e)) {
         this.problems.push(`${what} threw a non-KvsError: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         return undefined;
