@@ -1167,6 +1167,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
         if (h.state === U.NEW) {
           h.state = U.ERROR;
           this.finishHandle(h);
+          // It may have been all a stop was waiting for (a rotation's new connection whose
+          // PutMedia failed after everything went out on the old one).
+          this.checkStopped();
         }
       },
       true,

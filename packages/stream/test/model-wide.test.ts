@@ -644,4 +644,27 @@ describe('KinesisVideoStream wide model: shrunk counterexamples (2)', () => {
     // connection never starts and stopSync times out
     expect(await runModel(cfg, ops)).toEqual([]);
   });
+  it('B17 stopSync resolves when the connection it waits for is a rotation whose PutMedia fails after the old one sent everything', async () => {
+    // PutMedia answers after 1.5 s; the second one (the rotation at 28 s, during the pause) fails
+    // with 500 while the first connection has already sent and persisted everything.
+    const cfg: WideConfig = {
+      ...relative,
+      frameSize: 20,
+      intermittentProducer: false,
+      callDelays: [1500],
+      putResults: [200, 500],
+      relativeTimes: false,
+    };
+    const ops: Op[] = [
+      { op: 'put', n: 7 },
+      { op: 'pause', us: 33080000 },
+      { op: 'eofr' },
+      { op: 'pump', pick: 0, budget: 0, sizes: 'tiny', seed: 0 },
+      { op: 'acks', n: 1, seed: 0 },
+      { op: 'put', n: 11 },
+      { op: 'put', n: 5 },
+    ];
+    // fails without a stop check when a PutMedia call fails: stopSync times out after 120 s
+    expect(await runModel(cfg, ops)).toEqual([]);
+  });
 });
