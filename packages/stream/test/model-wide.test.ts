@@ -90,53 +90,57 @@ const NUM_RUNS = Number(env.KVS_WIDE_RUNS ?? (SEARCH ? 2000 : 1000));
 const SEED = env.KVS_WIDE_SEED !== undefined ? Number(env.KVS_WIDE_SEED) : SEARCH ? undefined : 20261121;
 
 describe('KinesisVideoStream wide model', () => {
-  it('keeps its promises under rotations, stops, pauses, A/V, random reads, ERROR ACKs and drops', async () => {
-    let runs = 0;
-    const coverage: Coverage = {
-      rotationOverlapDrops: 0,
-      drops: 0,
-      retriableErrorAcks: 0,
-      nonRetriableErrorAcks: 0,
-      eofrs: 0,
-      midRunStops: 0,
-      resets: 0,
-      multiHandleAcks: 0,
-      offlineWaits: 0,
-      rotation: 0,
-      av: 0,
-      skippedFragment: 0,
-    };
-    await fc.assert(
-      fc.asyncProperty(
-        arbConfig,
-        fc.array(arbOp, { minLength: 5, maxLength: 80, size: 'medium' }),
-        async (cfg, ops) => {
-          runs++;
-          expect(await runModel(cfg, ops, coverage)).toEqual([]);
-        },
-      ),
-      // ~20 ms a run in Node (about 40 ops and 55 s of stream time on average).
-      { numRuns: NUM_RUNS, seed: SEED },
-    );
-    expect(runs).toBeGreaterThanOrEqual(NUM_RUNS);
-    // The runs reached what the test is about (rates seen over many seeds: rotations ~85 % of
-    // runs, drops ~60 %, non-retriable ERRORs applied ~15 %, drops in a rotation overlap ~6 %,
-    // ACKs interleaved across connections ~3 %, OFFLINE puts that waited for room ~4 %); the bounds are far below, so this is not flaky.
-    const min = (k: keyof Coverage, fraction: number) =>
-      expect({ [k]: coverage[k] >= fraction * NUM_RUNS }).toEqual({ [k]: true });
-    min('rotation', 0.5);
-    min('av', 0.3);
-    min('drops', 0.3);
-    min('midRunStops', 0.3);
-    min('eofrs', 0.3);
-    min('resets', 0.3);
-    min('retriableErrorAcks', 0.05);
-    min('nonRetriableErrorAcks', 0.05);
-    min('skippedFragment', 0.03);
-    min('rotationOverlapDrops', 0.01);
-    min('multiHandleAcks', 0.005);
-    min('offlineWaits', 0.005);
-  }, 600_000);
+  it(
+    'keeps its promises under rotations, stops, pauses, A/V, random reads, ERROR ACKs and drops',
+    async () => {
+      let runs = 0;
+      const coverage: Coverage = {
+        rotationOverlapDrops: 0,
+        drops: 0,
+        retriableErrorAcks: 0,
+        nonRetriableErrorAcks: 0,
+        eofrs: 0,
+        midRunStops: 0,
+        resets: 0,
+        multiHandleAcks: 0,
+        offlineWaits: 0,
+        rotation: 0,
+        av: 0,
+        skippedFragment: 0,
+      };
+      await fc.assert(
+        fc.asyncProperty(
+          arbConfig,
+          fc.array(arbOp, { minLength: 5, maxLength: 80, size: 'medium' }),
+          async (cfg, ops) => {
+            runs++;
+            expect(await runModel(cfg, ops, coverage)).toEqual([]);
+          },
+        ),
+        // ~20 ms a run in Node (about 40 ops and 55 s of stream time on average).
+        { numRuns: NUM_RUNS, seed: SEED },
+      );
+      expect(runs).toBeGreaterThanOrEqual(NUM_RUNS);
+      // The runs reached what the test is about (rates seen over many seeds: rotations ~85 % of
+      // runs, drops ~60 %, non-retriable ERRORs applied ~15 %, drops in a rotation overlap ~6 %,
+      // ACKs interleaved across connections ~3 %, OFFLINE puts that waited for room ~4 %); the bounds are far below, so this is not flaky.
+      const min = (k: keyof Coverage, fraction: number) =>
+        expect({ [k]: coverage[k] >= fraction * NUM_RUNS }).toEqual({ [k]: true });
+      min('rotation', 0.5);
+      min('av', 0.3);
+      min('drops', 0.3);
+      min('midRunStops', 0.3);
+      min('eofrs', 0.3);
+      min('resets', 0.3);
+      min('retriableErrorAcks', 0.05);
+      min('nonRetriableErrorAcks', 0.05);
+      min('skippedFragment', 0.03);
+      min('rotationOverlapDrops', 0.01);
+      min('multiHandleAcks', 0.005);
+      min('offlineWaits', 0.005);
+    },
+    SEARCH ? 3_600_000 : 600_000,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
