@@ -238,6 +238,26 @@ export const arbOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('stop' as const), sync: fc.boolean() }) },
 );
 
+/** How a promise settled, as it settles. */
+interface Settled {
+  settled: boolean;
+  error?: unknown;
+}
+
+function track(p: Promise<unknown>): Settled {
+  const rec: Settled = { settled: false };
+  p.then(
+    () => {
+      rec.settled = true;
+    },
+    (e: unknown) => {
+      rec.settled = true;
+      rec.error = e;
+    },
+  );
+  return rec;
+}
+
 /** A small deterministic PRNG (mulberry32). */
 export function prng(seed: number): () => number {
   let a = seed | 0;
@@ -335,7 +355,7 @@ export class WideHarness {
   readonly dropped = new Set<number>();
   /** Fragment starts (µs) that got a non-retriable ERROR ACK the stream applied. */
   readonly skippedFragments: number[] = [];
-  readonly stopPromises: Array<{ settled: boolean; error?: unknown }> = [];
+  readonly stopPromises: Settled[] = [];
   /** Non-KvsError problems found (thrown from a public call, a timer, or an event with a wrong type). */
   readonly problems: string[] = [];
   readonly log: string[] = [];
@@ -811,18 +831,7 @@ export class WideHarness {
     }
     const p = this.call('stopSync', () => this.stream.stopSync());
     this.scanFragmentStarts();
-    if (!p) return;
-    const rec: { settled: boolean; error?: unknown } = { settled: false };
-    this.stopPromises.push(rec);
-    p.then(
-      () => {
-        rec.settled = true;
-      },
-      (e: unknown) => {
-        rec.settled = true;
-        rec.error = e;
-      },
-    );
+    if (p) this.stopPromises.push(track(p));
   }
 
   async run(o: Op): Promise<void> {
@@ -891,24 +900,14 @@ export class WideHarness {
   async drain(): Promise<{ settled: boolean; error?: unknown; threw?: unknown; rounds: number }> {
     this.draining = true;
     this.acks(Number.POSITIVE_INFINITY, 1);
-    const rec: { settled: boolean; error?: unknown } = { settled: false };
-    let p: Promise<void>;
+    let rec: Settled;
     try {
-      p = this.stream.stopSync();
+      rec = track(this.stream.stopSync());
     } catch (e) {
       // A promise-returning call should reject, not throw; a KvsError is still not a crash.
       if (!isKvsError(e)) this.problems.push(`stopSync threw a non-KvsError: ${String(e)}`);
       return { settled: false, threw: e, rounds: 0 };
     }
-    p.then(
-      () => {
-        rec.settled = true;
-      },
-      (e: unknown) => {
-        rec.settled = true;
-        rec.error = e;
-      },
-    );
     let round = 0;
     // stopSync gives up after 120 s (PIC's stream-closed timeout): 200 s of pumping is plenty.
     for (; round < 400 && !rec.settled; round++) {
