@@ -238,6 +238,22 @@ export const arbOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('stop' as const), sync: fc.boolean() }) },
 );
 
+/** Counts of what happened in a run, all zero (the harness's stats; the test's coverage adds up runs). */
+export function emptyStats() {
+  return {
+    rotationOverlapDrops: 0,
+    drops: 0,
+    retriableErrorAcks: 0,
+    nonRetriableErrorAcks: 0,
+    eofrs: 0,
+    midRunStops: 0,
+    resets: 0,
+    multiHandleAcks: 0,
+    /** putFrameAsync calls (OFFLINE) that settled only after time moved: they waited for room. */
+    offlineWaits: 0,
+  };
+}
+
 /** How a promise settled, as it settles. */
 interface Settled {
   settled: boolean;
@@ -361,18 +377,7 @@ export class WideHarness {
   readonly log: string[] = [];
   kvsErrors = 0;
   /** What happened in the run (for coverage checks). */
-  readonly stats = {
-    rotationOverlapDrops: 0,
-    drops: 0,
-    retriableErrorAcks: 0,
-    nonRetriableErrorAcks: 0,
-    eofrs: 0,
-    midRunStops: 0,
-    resets: 0,
-    multiHandleAcks: 0,
-    /** putFrameAsync calls (OFFLINE) that settled only after time moved: they waited for room. */
-    offlineWaits: 0,
-  };
+  readonly stats = emptyStats();
   draining = false;
   /** The ACK mode in effect (OFFLINE forces PERSISTED). */
   private acksMode: AckMode = 'persisted';

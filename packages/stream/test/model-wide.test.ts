@@ -17,13 +17,21 @@
 // settles — it resolves, or rejects with a KvsError only when the stream failed — and every frame
 // put was delivered on some connection, reported with 'droppedFrame', or belongs to a fragment
 // the service refused for good (a non-retriable ERROR ACK the stream applied).
-import { ContentStore } from '@kvs-ts/content-store';
 import { FragmentAckType, type Frame, FrameFlags, isKvsError, ServiceCallResult as R, StatusCode } from '@kvs-ts/core';
-import { KinesisVideoStream, type StreamDefinition, StreamState, UploadHandleState } from '@kvs-ts/stream';
+import { type StreamDefinition, StreamState, UploadHandleState } from '@kvs-ts/stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FakeClock, FakeService, MockConsumer, OPAQUE_TRACK, videoFrames } from './fakes';
-import { AAC_TRACK, arbConfig, arbOp, type Op, VIDEO_TRACK, type WideConfig, WideHarness } from './model-support';
+import { setupStream, videoFrames } from './fakes';
+import {
+  AAC_TRACK,
+  arbConfig,
+  arbOp,
+  emptyStats,
+  type Op,
+  VIDEO_TRACK,
+  type WideConfig,
+  WideHarness,
+} from './model-support';
 
 /** How many runs saw each kind of event (so that the generators keep reaching them). */
 type Coverage = Record<keyof WideHarness['stats'] | 'rotation' | 'av' | 'skippedFragment', number>;
@@ -94,20 +102,7 @@ describe('KinesisVideoStream wide model', () => {
     'keeps its promises under rotations, stops, pauses, A/V, random reads, ERROR ACKs and drops',
     async () => {
       let runs = 0;
-      const coverage: Coverage = {
-        rotationOverlapDrops: 0,
-        drops: 0,
-        retriableErrorAcks: 0,
-        nonRetriableErrorAcks: 0,
-        eofrs: 0,
-        midRunStops: 0,
-        resets: 0,
-        multiHandleAcks: 0,
-        offlineWaits: 0,
-        rotation: 0,
-        av: 0,
-        skippedFragment: 0,
-      };
+      const coverage: Coverage = { ...emptyStats(), rotation: 0, av: 0, skippedFragment: 0 };
       await fc.assert(
         fc.asyncProperty(
           arbConfig,
@@ -150,21 +145,11 @@ const SECOND = 1_000_000;
 const ACKS = [FragmentAckType.BUFFERING, FragmentAckType.RECEIVED, FragmentAckType.PERSISTED];
 
 function setup(tokenSeconds = 3600, def: Partial<StreamDefinition> = {}) {
-  const clock = new FakeClock();
-  const service = new FakeService(clock);
-  service.token = () => ({ result: R.OK, token: 't', expiration: clock.now() + tokenSeconds * SECOND });
-  const stream = new KinesisVideoStream({
-    definition: { streamName: 'wide', tracks: [OPAQUE_TRACK], nalAdaptationFlags: 0, ...def },
-    store: new ContentStore({ storageSize: 16 * 1024 * 1024 }),
-    service,
-    clock,
-    random: () => 0.5,
-    intermittentProducer: false,
-  });
+  const s = setupStream(def);
+  s.service.token = () => ({ result: R.OK, token: 't', expiration: s.clock.now() + tokenSeconds * SECOND });
   const dropped = new Set<number>();
-  stream.on('droppedFrame', (pts) => dropped.add(pts));
-  const consumer = new MockConsumer(stream as KinesisVideoStream<unknown>);
-  return { clock, service, stream, consumer, dropped };
+  s.stream.on('droppedFrame', (pts) => dropped.add(pts));
+  return { ...s, dropped };
 }
 
 /** stopSync, then pump/ACK/advance for `seconds`; whether it resolved. */
@@ -283,16 +268,7 @@ describe('KinesisVideoStream wide model: shrunk counterexamples', () => {
 
 describe('KinesisVideoStream wide model: shrunk counterexamples (2)', () => {
   function avSetup() {
-    const clock = new FakeClock();
-    const service = new FakeService(clock);
-    const stream = new KinesisVideoStream({
-      definition: { streamName: 'wide-av', tracks: [VIDEO_TRACK, AAC_TRACK], nalAdaptationFlags: 0 },
-      store: new ContentStore({ storageSize: 16 * 1024 * 1024 }),
-      service,
-      clock,
-      random: () => 0.5,
-      intermittentProducer: false,
-    });
+    const { clock, stream } = setupStream({ tracks: [VIDEO_TRACK, AAC_TRACK] });
     const dropped = new Set<number>();
     stream.on('droppedFrame', (pts) => dropped.add(pts));
     const S = clock.now();
