@@ -145,10 +145,11 @@ function pieces(s: Stream, frames = s.frames, nal: number = NalAdaptation.NONE):
 /** Two-phase form: prepare + write every frame into one preallocated store. */
 function twoPhase(s: Stream, store: Uint8Array, frames = s.frames, nal: number = NalAdaptation.NONE): number {
   const w = new MkvWriter({ tracks: s.tracks, segmentUuid: UUID, nalAdaptationFlags: nal });
+  const plan = w.newPlan();
   let pos = 0;
   for (let i = 0; i < frames.length; i++) {
-    w.prepare(frames[i]);
-    pos += w.write(store, pos);
+    w.prepare(frames[i], plan);
+    pos += w.write(plan, store, pos);
   }
   return pos;
 }
@@ -307,7 +308,7 @@ async function report(s: Stream) {
   const twoHeap = heapPerFrame(s, (w, f) => {
     const l = w.prepare(f);
     if (pos + l.size > scratch.length) pos = 0;
-    pos += w.write(scratch, pos);
+    pos += w.write(l, scratch, pos);
   });
   console.log(
     `heap growth per frame (AVCC/opaque, ${(globalThis as { gc?: unknown }).gc ? 'after gc()' : 'no --expose-gc'}): ` +

@@ -54,6 +54,38 @@ export const ViewItemFlags = {
 } as const;
 export type ViewItemFlags = number;
 
+/**
+ * The three meanings of "boundary" in a view, one mask each. An item is at a boundary when its flags
+ * have a bit of the mask; for SESSION_START and FRAGMENT_EDGE it must also not be SKIP_ITEM (nothing
+ * sends a skipped item, so nothing can start or resume there), for FRAGMENT_LIMIT it may be.
+ */
+export const ItemBoundary = {
+  /**
+   * A connection may start sending here: the item opens a cluster (FRAGMENT_START) or an MKV stream
+   * (STREAM_START), so what follows it decodes without anything before it. Items in front of the
+   * first such item lost their cluster start and can never be sent whole
+   * ({@link ContentView.dropUntilFragmentStart} gives them up).
+   */
+  SESSION_START: ViewItemFlags.FRAGMENT_START | ViewItemFlags.STREAM_START,
+  /**
+   * The items of a fragment end before here: the next cluster, a new MKV stream, or an EoFR marker
+   * (FRAGMENT_END, which closes the open cluster). Whether that item is skipped does not matter: it
+   * still ends the fragment before it. The walks that give up one fragment after an ERROR ACK stop
+   * here ({@link ContentView.skipFragment}, {@link ContentView.markFragmentSkipped}), and a sender
+   * checks it before sending an item that may belong to another cluster.
+   */
+  FRAGMENT_LIMIT: ViewItemFlags.FRAGMENT_START | ViewItemFlags.STREAM_START | ViewItemFlags.FRAGMENT_END,
+  /**
+   * A fragment as the service counts it starts (FRAGMENT_START) or ends (an EoFR item, FRAGMENT_END)
+   * here: PIC's "fragment boundary". A PERSISTED ACK trims up to the next one, an EoFR going with
+   * the fragment it closes (PIC `streamFragmentPersistedAck`), and {@link ContentView.getNext}`(true)`
+   * resumes there (PIC `getNextBoundaryViewItem`). STREAM_START adds nothing here: an MKV stream is
+   * put starting with a cluster, so its first item has FRAGMENT_START as well.
+   */
+  FRAGMENT_EDGE: ViewItemFlags.FRAGMENT_START | ViewItemFlags.FRAGMENT_END,
+} as const;
+export type ItemBoundary = (typeof ItemBoundary)[keyof typeof ItemBoundary];
+
 /** PIC `CONTENT_VIEW_OVERFLOW_POLICY`: what to evict when a view is full. */
 export const ContentViewOverflowPolicy = {
   /** Evict the oldest item (PIC's default). */

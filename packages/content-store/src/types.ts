@@ -68,6 +68,14 @@ export interface RemovedItem {
   reason: RemoveReason;
 }
 
+/**
+ * Told about each item {@link ContentView.dropItem} or {@link ContentView.dropUntilFragmentStart}
+ * gives up: the PTS it was put with ({@link ContentView.itemOwnPts}) and whether it started a
+ * fragment. Called synchronously with the view locked (it must not change the view); if it throws,
+ * the operation still completes and then throws `STATUS_INTERNAL_ERROR` with the error as `cause`.
+ */
+export type DroppedItemReport = (ownPts: number, fragmentStart: boolean) => void;
+
 /** One view item, as returned by {@link ContentView.item}. */
 export interface ViewItem {
   index: number;
@@ -90,11 +98,18 @@ export interface ContentViewMetrics {
   overallViewSize: number;
   currentViewItemCount: number;
   overallViewItemCount: number;
-  /** Unsent frames that left the view (REALTIME and OFFLINE streams). */
+  /**
+   * Frames that will never reach the service (REALTIME and OFFLINE streams): unsent items that left
+   * the view for any reason but an ACK, and items given up by {@link ContentView.dropItem} and
+   * {@link ContentView.dropUntilFragmentStart}. Each item counts once at most.
+   */
   droppedFrames: number;
-  /** Unsent items that left a NEAR_REALTIME view (PIC counts those as fragments). */
+  /** The same on a NEAR_REALTIME view (PIC counts those as fragments). */
   droppedFragments: number;
-  /** Items marked SKIP_ITEM by {@link ContentView.skipFragment}. */
+  /**
+   * Items of fragments the service refused for good, marked SKIP_ITEM by
+   * {@link ContentView.skipFragment} or {@link ContentView.markFragmentSkipped}.
+   */
   skippedFrames: number;
   storagePressures: number;
   bufferPressures: number;

@@ -1,34 +1,42 @@
-// PIC's RollingContentView over the shared heap: a ring of item descriptors (struct of typed
-// arrays, slot = index % capacity) with the cursors tail ≤ current ≤ head. Every rule cites
-// anchors-aws.md §1.2 (ContentView.c) unless noted; deviations from PIC are marked "Unlike PIC".
-import { KvsError } from '@kvs-ts/core';
+// ContentView, the public face of one stream's rolling content view (PIC's RollingContentView,
+// `ContentView.c`): it checks arguments and applies each rule to its ItemRing (ring.ts) through
+// the module that owns the job (see index.ts). Departures from PIC say "Unlike PIC";
+// docs/decisions/content-store.md lists them.
+import { addAdmitted, admitItem } from './admission';
+import { byteLength, writeBytes } from './bytes';
+import { checkRing } from './consistency';
 import {
-  BUFFER_DURATION_PRESSURE_NOTIFICATION_THRESHOLD,
-  ContentStorePressurePolicy,
-  ContentViewOverflowPolicy,
-  MAX_CONTENT_VIEW_ITEMS,
-  MIN_CONTENT_VIEW_ITEMS,
-  PressureSignal,
+  type ContentStorePressurePolicy,
+  type ContentViewOverflowPolicy,
+  ItemBoundary,
   RemoveReason,
-  STORAGE_PRESSURE_NOTIFICATION_THRESHOLD,
-  StreamingType,
+  type StreamingType,
   ViewItemFlags,
 } from './constants';
-import { BLOCK_HEADER, blockSizeFor, type Heap } from './heap';
-import { calculateViewItemCount } from './sizing';
-import type { ContentViewMetrics, ContentViewOptions, RemovedItem, ViewItem } from './types';
+import { invalidArg, invalidOperation, tooLarge } from './errors';
+import { BLOCK_HEADER, type Heap } from './heap';
+import { connectionStaleness, findItemByTimestamp, rollbackTarget, timestampInRange } from './lookup';
+import { isEnumValue, resolveViewOptions } from './options';
+import {
+  currentDuration,
+  fillMetrics,
+  hasRoomFor,
+  hasRoomForItems,
+  overallDuration,
+  remainingDuration,
+} from './pressure';
+import { ItemRing, RING_BYTES_PER_ITEM, RingFlags, RingState } from './ring';
+import type { ContentViewMetrics, ContentViewOptions, DroppedItemReport, ViewItem } from './types';
+import { GiveUp, giveUp, giveUpUntil, persistedEnd, skipFragment } from './walks';
 
-const { STREAM_START, FRAGMENT_START, FRAGMENT_END, BUFFERING_ACK, RECEIVED_ACK, PERSISTED_ACK, SKIP_ITEM } =
-  ViewItemFlags;
-const STREAM_START_DEBUG = ViewItemFlags.STREAM_START_DEBUG;
-/** Internal flag (above PIC's 16 bits): handed out by getNext since the last rollback. */
-const HANDED_OUT = 0x10000;
-const PUBLIC_FLAGS = 0xffff;
-const BOUNDARY = FRAGMENT_START | FRAGMENT_END;
-
-const ACTIVE = 0;
-const IN_CALLBACK = 1;
-const FREED = 2;
+// Read once: imported bindings are getters in CommonJS transpiles (see RingFlags).
+const { STREAM_START, BUFFERING_ACK, SKIP_ITEM } = ViewItemFlags;
+const { SESSION_START, FRAGMENT_LIMIT, FRAGMENT_EDGE } = ItemBoundary;
+const { HANDED_OUT, PUBLIC_FLAGS } = RingFlags;
+const { FREED } = RingState;
+const { ACKED, REMOVED } = RemoveReason;
+/** An item's bytes start after its block header. */
+const DATA_OFFSET = BLOCK_HEADER;
 
 /** What a view needs from its store. @internal */
 export interface ViewOwner {
@@ -64,159 +72,51 @@ export class ContentView {
 
   private readonly owner: ViewOwner;
   private readonly heap: Heap;
-  private readonly dtsOf: Float64Array;
-  private readonly ptsOf: Float64Array;
-  /**
-   * The PTS the item was put with. Differs from `ptsOf` only for an in-flight item re-inserted
-   * by an eviction, which takes the evicted slot's times (so that the window shrinks) but is
-   * still reported under its own PTS when it leaves.
-   */
-  private readonly ownPtsOf: Float64Array;
-  private readonly durationOf: Float64Array;
-  private readonly lengthOf: Uint32Array;
-  /**
-   * Which fragment the item was put in: a counter of FRAGMENT_START items put (mod 2^32). A sender
-   * compares it to know whether an item still belongs to the cluster it has open; index order
-   * alone does not say so once an eviction moved the in-flight item into a later slot.
-   */
-  private readonly fragmentOf: Uint32Array;
-  private fragmentSeq = 0;
-  /** The same for STREAM_START items put: which MKV stream an item belongs to. */
-  private readonly streamOf: Uint32Array;
-  private streamSeq = 0;
-  private readonly blockOf: Int32Array;
-  private readonly arenaOf: Uint8Array;
-  private readonly flagsOf: Uint32Array;
-
-  private tailIndex = 0;
-  private currentIndex = 0;
-  /** Newest index whose PTS is below its predecessor's (B-frames); PTS ascend from here on. */
-  private ptsDropAt = -1;
-  /** Longest item duration seen, bounding how far back a timestamp search must look. */
-  private maxDuration = 0;
-  private headIndex = 0;
-  private pinned = -1;
-  private overallBytes = 0;
-  private currentBytes = 0;
-
-  // The stream-start header slot (PIC's streamStartFixupOnReconnect, without copying the frame).
-  private headerIndex = -1;
-  private headerArena = 0;
-  private headerBlock = -1;
-  private headerLength = 0;
-
-  // A reserved, not yet committed item.
-  private resBlock = -1;
-  private resArena = 0;
-  private resLength = 0;
-  private resDts = 0;
-  private resPts = 0;
-  private resDuration = 0;
-  private resFlags = 0;
-
-  private state = ACTIVE;
-  private readonly onRemove: ((item: Readonly<RemovedItem>) => void) | undefined;
-  private readonly removed: RemovedItem;
-  private callbackError: unknown;
-  private hasCallbackError = false;
-
-  private droppedFrames = 0;
-  private droppedFragments = 0;
-  private skippedFrames = 0;
-  private storagePressures = 0;
-  private bufferPressures = 0;
-  private latencyPressures = 0;
-  private staleEvents = 0;
-  /** Newest index ever flagged BUFFERING_ACK (-1: none), for the O(1) staleness check. */
-  private newestBuffering = -1;
+  private readonly ring: ItemRing;
 
   /** @internal Use {@link ContentStore.createView}. */
   constructor(owner: ViewOwner, id: number, options: ContentViewOptions) {
-    const bufferDuration = options.bufferDuration;
-    // createContentView: bufferDuration > MIN_CONTENT_VIEW_BUFFER_DURATION (0).
-    if (!Number.isFinite(bufferDuration) || !(bufferDuration > 0)) {
-      throw new KvsError(
-        'STATUS_INVALID_CONTENT_VIEW_DURATION',
-        `bufferDuration must be > 0 µs, got ${bufferDuration}`,
-      );
-    }
-    const streamingType = options.streamingType ?? StreamingType.REALTIME;
-    if (!isEnumValue(StreamingType, streamingType)) throw invalidArg(`unknown streamingType ${streamingType}`);
-    const overflowPolicy = options.overflowPolicy ?? ContentViewOverflowPolicy.DROP_UNTIL_FRAGMENT_START;
-    if (!isEnumValue(ContentViewOverflowPolicy, overflowPolicy))
-      throw invalidArg(`unknown overflowPolicy ${overflowPolicy}`);
-    const pressurePolicy = options.pressurePolicy ?? ContentStorePressurePolicy.DROP_TAIL_ITEM;
-    if (!isEnumValue(ContentStorePressurePolicy, pressurePolicy))
-      throw invalidArg(`unknown pressurePolicy ${pressurePolicy}`);
-    const itemCount =
-      options.itemCount ??
-      calculateViewItemCount({
-        streamingType,
-        frameRate: options.frameRate,
-        bufferDuration,
-        fragmentDuration: options.fragmentDuration,
-      });
-    // createContentView: maxItemCount > MIN_CONTENT_VIEW_ITEMS (strictly).
-    if (!Number.isInteger(itemCount) || itemCount <= MIN_CONTENT_VIEW_ITEMS) {
-      throw new KvsError('STATUS_MIN_CONTENT_VIEW_ITEMS', `a content view needs more than 10 items, got ${itemCount}`);
-    }
-    if (itemCount > MAX_CONTENT_VIEW_ITEMS)
-      throw invalidArg(`itemCount ${itemCount} exceeds ${MAX_CONTENT_VIEW_ITEMS}`);
-    this.maxLatency = nonNegative('maxLatency', options.maxLatency ?? 0);
-    this.connectionStalenessDuration = nonNegative(
-      'connectionStalenessDuration',
-      options.connectionStalenessDuration ?? 0,
-    );
-    this.retentionPeriod = nonNegative('retentionPeriod', options.retentionPeriod ?? 0);
-    if (options.onRemove !== undefined && typeof options.onRemove !== 'function')
-      throw invalidArg('onRemove must be a function');
-
+    const o = resolveViewOptions(options);
     this.owner = owner;
     this.heap = owner.heap;
     this.id = id;
-    this.itemCount = itemCount;
-    this.bufferDuration = bufferDuration;
-    this.streamingType = streamingType;
-    this.overflowPolicy = overflowPolicy;
-    this.pressurePolicy = pressurePolicy;
-    this.onRemove = options.onRemove;
-    this.dtsOf = new Float64Array(itemCount);
-    this.ptsOf = new Float64Array(itemCount);
-    this.ownPtsOf = new Float64Array(itemCount);
-    this.durationOf = new Float64Array(itemCount);
-    this.lengthOf = new Uint32Array(itemCount);
-    this.fragmentOf = new Uint32Array(itemCount);
-    this.streamOf = new Uint32Array(itemCount);
-    this.blockOf = new Int32Array(itemCount);
-    this.arenaOf = new Uint8Array(itemCount);
-    this.flagsOf = new Uint32Array(itemCount);
-    this.removed = { stream: id, index: 0, dts: 0, pts: 0, duration: 0, length: 0, flags: 0, sent: false, reason: 1 };
+    this.itemCount = o.itemCount;
+    this.bufferDuration = o.bufferDuration;
+    this.streamingType = o.streamingType;
+    this.overflowPolicy = o.overflowPolicy;
+    this.pressurePolicy = o.pressurePolicy;
+    this.maxLatency = o.maxLatency;
+    this.connectionStalenessDuration = o.connectionStalenessDuration;
+    this.retentionPeriod = o.retentionPeriod;
+    this.ring = new ItemRing(id, o.itemCount, owner.heap, o.streamingType, o.onRemove);
   }
 
   /** Oldest kept item. */
   get tail(): number {
-    return this.tailIndex;
+    return this.ring.tail;
   }
 
   /** Next item to send. */
   get current(): number {
-    return this.currentIndex;
+    return this.ring.current;
   }
 
   /** One past the newest item. */
   get head(): number {
-    return this.headIndex;
+    return this.ring.head;
   }
 
   /** The item pinned by {@link getNext} (its bytes may be on the wire), or -1. */
   get inFlight(): number {
-    return this.pinned;
+    return this.ring.pinned;
   }
 
   /** Bytes of this view's item ring (PIC's view allocation size; outside the store budget). */
   get ringSize(): number {
-    return this.itemCount * (8 * 4 + 4 * 5 + 1);
+    return this.itemCount * RING_BYTES_PER_ITEM;
   }
+
+  // ---- adding items ----------------------------------------------------------------------
 
   /**
    * Appends a frame: copies `data` (one view, or pieces such as an MKV block header followed by
@@ -236,33 +136,15 @@ export class ContentView {
     flags: ViewItemFlags,
     data: Uint8Array | readonly Uint8Array[],
   ): number {
-    this.enter();
-    let length = 0;
+    const r = this.ring;
+    r.enter();
+    // One view is the common case: measured and copied inline.
     const single = data instanceof Uint8Array;
-    if (single) {
-      length = data.length;
-    } else if (Array.isArray(data)) {
-      for (let i = 0; i < data.length; i++) {
-        const piece = data[i];
-        if (!(piece instanceof Uint8Array)) throw invalidArg(`data piece ${i} is not a Uint8Array`);
-        length += piece.length;
-      }
-    } else {
-      throw invalidArg('data must be a Uint8Array or an array of Uint8Array');
-    }
-    this.prepare(dts, pts, duration, flags, length);
-    const bytes = this.heap.arenas[this.resArena].bytes;
-    let at = this.resBlock + BLOCK_HEADER;
-    if (single) {
-      bytes.set(data, at);
-    } else {
-      const pieces = data as readonly Uint8Array[];
-      for (let i = 0; i < pieces.length; i++) {
-        bytes.set(pieces[i], at);
-        at += pieces[i].length;
-      }
-    }
-    return this.commitPrepared();
+    admitItem(r, this, dts, pts, duration, flags, single ? data.length : byteLength(data, 'data'));
+    const bytes = this.heap.arenas[r.resArena].bytes;
+    if (single) bytes.set(data, r.resBlock + DATA_OFFSET);
+    else writeBytes(bytes, r.resBlock + DATA_OFFSET, data);
+    return this.addAdmitted();
   }
 
   /**
@@ -271,77 +153,81 @@ export class ContentView {
    * {@link cancelReservation} gives it back.
    */
   reserve(dts: number, pts: number, duration: number, flags: ViewItemFlags, length: number): Uint8Array {
-    this.enter();
+    const r = this.ring;
+    r.enter();
     if (!Number.isInteger(length) || length < 0)
       throw invalidArg(`length must be a non-negative integer, got ${length}`);
-    this.prepare(dts, pts, duration, flags, length);
-    const start = this.resBlock + BLOCK_HEADER;
-    return this.heap.arenas[this.resArena].bytes.subarray(start, start + length);
+    admitItem(r, this, dts, pts, duration, flags, length);
+    const start = r.resBlock + DATA_OFFSET;
+    return this.heap.arenas[r.resArena].bytes.subarray(start, start + length);
   }
 
   /** Appends the reserved item; returns {@link PressureSignal} bits, like {@link put}. */
   commit(): number {
-    this.enter();
-    if (this.resBlock === -1) throw invalidOperation('nothing reserved');
-    return this.commitPrepared();
+    this.ring.enter();
+    if (this.ring.resBlock === -1) throw invalidOperation('nothing reserved');
+    return this.addAdmitted();
   }
 
   /** Frees a reservation made by {@link reserve} (no-op without one). */
   cancelReservation(): void {
-    this.enter();
-    this.dropReservation();
-    this.leave();
+    const r = this.ring;
+    r.enter();
+    r.dropAdmitted();
+    r.leave();
   }
+
+  // ---- sending and cursors ---------------------------------------------------------------
 
   /**
    * PIC `contentViewGetNext` as the stream's sender uses it (`getNextViewItem`): skips SKIP_ITEM
    * items, returns the index of the next item to send and advances `current` past it, or returns
    * -1 when nothing is left. The returned item is pinned in flight; the previous pin is released.
-   * With `toBoundary`, also skips to the next fragment start or end (PIC `getNextBoundaryViewItem`,
-   * used when a session starts); the items passed over count as unsent.
+   * With `toBoundary`, also skips to the next {@link ItemBoundary.FRAGMENT_EDGE} (PIC
+   * `getNextBoundaryViewItem`, used when a session starts); the items passed over count as unsent.
    */
   getNext(toBoundary = false): number {
-    this.enter();
-    const head = this.headIndex;
-    let i = this.currentIndex;
+    const r = this.ring;
+    r.enter();
+    const flags = r.flagsOf;
+    const cap = r.cap;
+    const head = r.head;
+    let i = r.current;
     while (i < head) {
-      const f = this.flagsOf[i % this.itemCount];
-      if (!(f & SKIP_ITEM) && (!toBoundary || f & BOUNDARY)) break;
+      const f = flags[i % cap];
+      if (!(f & SKIP_ITEM) && (!toBoundary || f & FRAGMENT_EDGE)) break;
       i++;
     }
-    this.pinned = -1;
+    r.pinned = -1;
     if (i === head) {
-      this.advanceCurrent(head);
+      r.advanceCurrent(head);
       return -1;
     }
-    this.advanceCurrent(i + 1);
-    this.flagsOf[i % this.itemCount] |= HANDED_OUT;
-    this.pinned = i;
+    r.advanceCurrent(i + 1);
+    flags[i % cap] |= HANDED_OUT;
+    r.pinned = i;
     return i;
   }
 
   /** Unpins the in-flight item (its bytes have left), so eviction may take it like any other. */
   releaseInFlight(): void {
-    this.enter();
-    this.pinned = -1;
+    this.ring.enter();
+    this.ring.pinned = -1;
   }
 
   /** PIC `contentViewSetCurrentIndex`: tail ≤ `index` ≤ head, else `STATUS_CONTENT_VIEW_INVALID_INDEX`. Unpins. */
   setCurrent(index: number): void {
-    this.enter();
-    if (!Number.isInteger(index) || index < this.tailIndex || index > this.headIndex) {
-      throw new KvsError(
-        'STATUS_CONTENT_VIEW_INVALID_INDEX',
-        `current must be within [${this.tailIndex}, ${this.headIndex}], got ${index}`,
-      );
-    }
-    this.moveCurrent(index);
+    const r = this.ring;
+    r.enter();
+    r.checkCursor(index, 'current');
+    r.moveCurrent(index);
   }
 
   /** PIC `contentViewResetCurrent`: current = tail (OFFLINE reconnects resend everything). Unpins. */
   resetCurrent(): void {
-    this.enter();
-    this.moveCurrent(this.tailIndex);
+    const r = this.ring;
+    r.enter();
+    r.moveCurrent(r.tail);
   }
 
   /**
@@ -353,170 +239,144 @@ export class ContentView {
    * (current = head) the reference time is the end of the newest item, not a stale slot.
    */
   rollbackCurrent(duration: number, keyFrame = true, lastReceivedAck = false): number {
-    this.enter();
+    const r = this.ring;
+    r.enter();
     const target = this.rollbackTarget(duration, keyFrame, lastReceivedAck);
-    this.pinned = -1;
-    if (target !== this.currentIndex) this.moveCurrent(target);
+    r.pinned = -1;
+    if (target !== r.current) r.moveCurrent(target);
     return target;
   }
 
   /** Where {@link rollbackCurrent} would move current, without moving it. */
   rollbackTarget(duration: number, keyFrame = true, lastReceivedAck = false): number {
     if (!Number.isFinite(duration) || duration < 0) throw invalidArg(`duration must be ≥ 0 µs, got ${duration}`);
-    const tail = this.tailIndex;
-    const head = this.headIndex;
-    const start = this.currentIndex;
-    if (start === tail || duration === 0) return start;
-    const cap = this.itemCount;
-    let reference: number;
-    if (start < head) {
-      reference = this.ptsOf[start % cap];
-    } else {
-      const s = (head - 1) % cap;
-      reference = this.ptsOf[s] + this.durationOf[s];
-    }
-    let target = start;
-    let last = start;
-    for (let i = start; ; i--) {
-      if (i < head) {
-        const s = i % cap;
-        const f = this.flagsOf[s];
-        if (!keyFrame || f & FRAGMENT_START) {
-          target = i;
-          if (lastReceivedAck && f & RECEIVED_ACK) {
-            // The whole fragment is in the service's memory: resume after it.
-            target = last;
-            break;
-          }
-          if (this.ptsOf[s] + duration <= reference) break;
-          last = i;
-        }
-      }
-      if (i === tail) break;
-    }
-    while (target < head && this.flagsOf[target % cap] & SKIP_ITEM) target++;
-    return target;
+    return rollbackTarget(this.ring, duration, keyFrame, lastReceivedAck);
   }
+
+  // ---- trimming and giving up ------------------------------------------------------------
 
   /**
    * PIC `contentViewTrimTail`: removes items from the tail up to (not including) `index`
    * (tail ≤ index ≤ head), reporting them with `reason` (default ACKED). Unlike PIC the trim stops
-   * at the in-flight item. Returns the number of items removed.
+   * at the in-flight item, and current, if it was below `index`, lands on the new tail (PIC leaves
+   * it one past). Returns the number of items removed.
    */
   trimTail(index: number, reason: RemoveReason = RemoveReason.ACKED): number {
-    this.enter();
-    if (!Number.isInteger(index) || index < this.tailIndex || index > this.headIndex) {
-      throw new KvsError(
-        'STATUS_CONTENT_VIEW_INVALID_INDEX',
-        `trim index must be within [${this.tailIndex}, ${this.headIndex}], got ${index}`,
-      );
-    }
+    const r = this.ring;
+    r.enter();
+    r.checkCursor(index, 'trim index');
     if (!isEnumValue(RemoveReason, reason)) throw invalidArg(`unknown reason ${reason}`);
-    const removed = this.trimTo(index, reason);
-    this.leave();
+    const removed = r.trimTo(index, reason);
+    r.leave();
     return removed;
   }
 
   /**
    * The view half of PIC's PERSISTED ACK handling (`streamFragmentPersistedAck`): from the item at
-   * `index` (the acknowledged fragment's start) finds the next fragment boundary, skipping
-   * SKIP_ITEM items and fragments already flagged PERSISTED_ACK, and trims the tail up to it (an
-   * EoFR boundary item goes too). Nothing is trimmed while the next fragment has not started.
-   * Flag the item first ({@link setFlags}); returns the number of items removed.
+   * `index` (the acknowledged fragment's start) finds the next {@link ItemBoundary.FRAGMENT_EDGE},
+   * skipping SKIP_ITEM items and fragments already flagged PERSISTED_ACK, and trims the tail up to
+   * it (an EoFR boundary item goes too). Nothing is trimmed while the next fragment has not
+   * started. Flag the item first ({@link setFlags}); returns the number of items removed. As
+   * {@link trimTail}, current below the trim lands on the new tail.
    */
   trimToNextFragment(index: number): number {
-    this.enter();
-    this.checkIndex(index);
-    const head = this.headIndex;
-    const cap = this.itemCount;
-    let k = index + 1;
-    for (;;) {
-      while (k < head) {
-        const f = this.flagsOf[k % cap];
-        if (!(f & SKIP_ITEM) && f & BOUNDARY) break;
-        k++;
-      }
-      if (k === head) return 0;
-      const f = this.flagsOf[k % cap];
-      if (f & FRAGMENT_START && f & PERSISTED_ACK) {
-        k++;
-        continue;
-      }
-      if (f & FRAGMENT_END) k++;
-      break;
-    }
-    const removed = this.trimTo(k, RemoveReason.ACKED);
-    this.leave();
+    const r = this.ring;
+    r.enter();
+    r.check(index);
+    const end = persistedEnd(r, index);
+    if (end === -1) return 0;
+    const removed = r.trimTo(end, ACKED);
+    r.leave();
     return removed;
   }
 
   /**
-   * Gives up on an item that was not delivered and never will be (its fragment start was evicted,
-   * or a dropped connection cut it off and the replay does not reach it): marks it SKIP_ITEM and
-   * counts it dropped in the metrics, as an eviction would. Returns false (changing nothing) when
-   * it is SKIP_ITEM already.
+   * Gives up an item that was not delivered and never will be whole (the start of its fragment was
+   * evicted, or a dropped connection cut it off and the replay does not reach it): marks it
+   * SKIP_ITEM, counts it dropped in the metrics, as an eviction would, and calls `report` with
+   * its own PTS and whether it starts a fragment. Returns false, changing nothing, when it has a
+   * RECEIVED or PERSISTED ACK (the service has it) or is SKIP_ITEM already.
    */
-  markDropped(index: number): boolean {
-    this.checkIndex(index);
-    const s = index % this.itemCount;
-    if (this.flagsOf[s] & SKIP_ITEM) return false;
-    this.flagsOf[s] |= SKIP_ITEM;
-    if (this.streamingType === StreamingType.NEAR_REALTIME) this.droppedFragments++;
-    else this.droppedFrames++;
-    return true;
+  dropItem(index: number, report?: DroppedItemReport): boolean {
+    const r = this.ring;
+    r.enter();
+    r.check(index);
+    checkReport(report);
+    const dropped = giveUp(r, index, GiveUp.DROPPED, report);
+    r.leave();
+    return dropped;
+  }
+
+  /**
+   * Gives up ({@link dropItem}) every item from `from` (tail ≤ from ≤ head) up to the next
+   * {@link ItemBoundary.SESSION_START} item that is not SKIP_ITEM, or the head: a connection can
+   * only start at such an item, and the items in front of it lost their cluster start. Then moves
+   * current there as {@link setCurrent} does, unless it is there already. Returns that index.
+   */
+  dropUntilFragmentStart(from: number, report?: DroppedItemReport): number {
+    const r = this.ring;
+    r.enter();
+    r.checkCursor(from, 'from');
+    checkReport(report);
+    const index = giveUpUntil(r, from, SESSION_START, GiveUp.DROPPED, report);
+    if (index !== r.current) r.moveCurrent(index);
+    r.leave();
+    return index;
   }
 
   /**
    * The view half of PIC's non-retriable ERROR ACK (`streamFragmentErrorAck`): marks the fragment
-   * starting at `index` SKIP_ITEM up to the next fragment/stream start or fragment end, and moves
+   * starting at `index` SKIP_ITEM up to the next {@link ItemBoundary.FRAGMENT_LIMIT}, and moves
    * current there. With `startPts` (the fragment's start when the ACK names a later item) items
-   * before `index` down to that PTS are marked too. Returns false when the fragment runs to the head
-   * (still being assembled: the stream should drop frames until its next key frame).
+   * before `index` down to that PTS are marked too. Counted in `skippedFrames`. Returns false when
+   * the fragment runs to the head (still being assembled: the stream should drop frames until its
+   * next key frame).
    */
   skipFragment(index: number, startPts?: number): boolean {
-    this.enter();
-    this.checkIndex(index);
-    const cap = this.itemCount;
-    this.moveCurrent(index);
-    if (startPts !== undefined && startPts !== this.ptsOf[index % cap]) {
-      for (let j = index - 1; j >= this.tailIndex && this.ptsOf[j % cap] >= startPts; j--) this.markSkip(j);
-    }
-    const head = this.headIndex;
-    for (let k = index; ; ) {
-      this.markSkip(k);
-      k++;
-      if (k === head) {
-        this.advanceCurrent(head);
-        return false;
-      }
-      if (this.flagsOf[k % cap] & (FRAGMENT_START | STREAM_START | FRAGMENT_END)) {
-        this.advanceCurrent(k);
-        return true;
-      }
-    }
+    const r = this.ring;
+    r.enter();
+    r.check(index);
+    return skipFragment(r, index, startPts);
+  }
+
+  /**
+   * {@link skipFragment} for an ERROR ACK on a connection that is not the one sending: marks the
+   * fragment starting at `index` SKIP_ITEM up to the next {@link ItemBoundary.FRAGMENT_LIMIT} (or
+   * the head) and counts it in `skippedFrames`, but moves no cursor and keeps the pin, which
+   * belong to the sending connection.
+   */
+  markFragmentSkipped(index: number): void {
+    const r = this.ring;
+    r.enter();
+    r.check(index);
+    giveUpUntil(r, index, FRAGMENT_LIMIT, GiveUp.SKIPPED);
   }
 
   /** PIC `contentViewRemoveAll`: removes every item (reason REMOVED), the header slot and any reservation. */
   removeAll(): number {
-    this.enter();
-    this.dropReservation();
-    this.pinned = -1;
-    const removed = this.trimTo(this.headIndex, RemoveReason.REMOVED);
-    this.leave();
+    const r = this.ring;
+    r.enter();
+    r.dropAdmitted();
+    r.pinned = -1;
+    const removed = r.trimTo(r.head, REMOVED);
+    r.leave();
     return removed;
   }
 
   /** Removes everything and gives the stream slot back to the store. Further calls throw. */
   free(): void {
-    if (this.state === FREED) return;
-    this.enter();
-    this.dropReservation();
-    this.pinned = -1;
-    this.trimTo(this.headIndex, RemoveReason.REMOVED);
-    this.state = FREED;
+    const r = this.ring;
+    if (r.state === FREED) return;
+    r.enter();
+    r.dropAdmitted();
+    r.pinned = -1;
+    r.trimTo(r.head, REMOVED);
+    r.state = FREED;
     this.owner.release(this);
-    this.leave();
+    r.leave();
   }
+
+  // ---- the stream-start header slot ------------------------------------------------------
 
   /**
    * Stores an MKV stream header (EBML + Segment + Info + Tracks) for the item at `index`, which
@@ -526,69 +386,54 @@ export class ContentView {
    * in its own bytes. `STATUS_STORE_OUT_OF_MEMORY` if the store has no room (nothing is evicted).
    */
   setStreamStartHeader(index: number, header: Uint8Array | readonly Uint8Array[]): boolean {
-    this.enter();
-    this.checkIndex(index);
-    const cap = this.itemCount;
-    if (this.flagsOf[index % cap] & STREAM_START && this.headerIndex !== index) return false;
-    const pieces: readonly Uint8Array[] = header instanceof Uint8Array ? [header] : header;
-    let length = 0;
-    if (!Array.isArray(pieces)) throw invalidArg('header must be a Uint8Array or an array of Uint8Array');
-    for (const piece of pieces) {
-      if (!(piece instanceof Uint8Array)) throw invalidArg('header pieces must be Uint8Array');
-      length += piece.length;
-    }
+    const r = this.ring;
+    r.enter();
+    r.check(index);
+    if (r.flagsOf[index % r.cap] & STREAM_START && r.headerIndex !== index) return false;
+    const length = byteLength(header, 'header');
     if (length === 0) throw invalidArg('the stream-start header is empty');
     if (length > this.heap.maxPayload) throw tooLarge(length, this.heap.maxPayload);
-    this.clearHeader();
-    const block = this.heap.alloc(blockSizeFor(length));
-    if (block === -1) throw outOfMemory(length);
-    const bytes = this.heap.arenas[this.heap.allocArena].bytes;
-    let at = block + BLOCK_HEADER;
-    for (const piece of pieces) {
-      bytes.set(piece, at);
-      at += piece.length;
-    }
-    this.headerIndex = index;
-    this.headerArena = this.heap.allocArena;
-    this.headerBlock = block;
-    this.headerLength = length;
-    this.flagsOf[index % cap] |= STREAM_START | STREAM_START_DEBUG;
-    this.overallBytes += length;
-    if (index >= this.currentIndex) this.currentBytes += length;
+    r.setHeader(index, header, length);
     return true;
   }
 
   /** Frees the header slot and clears that item's STREAM_START (PIC `resetCurrentViewItemStreamStart`). */
   clearStreamStartHeader(): void {
-    this.enter();
-    this.clearHeader();
+    this.ring.enter();
+    this.ring.clearHeader();
   }
 
   /** The header slot's bytes if `index` carries it, else undefined. A view, not a copy. */
   streamStartHeader(index: number): Uint8Array | undefined {
-    if (index !== this.headerIndex || index === -1) return undefined;
-    const start = this.headerBlock + BLOCK_HEADER;
-    return this.heap.arenas[this.headerArena].bytes.subarray(start, start + this.headerLength);
+    const r = this.ring;
+    if (index !== r.headerIndex || index === -1) return undefined;
+    const start = r.headerBlock + DATA_OFFSET;
+    return this.heap.arenas[r.headerArena].bytes.subarray(start, start + r.headerLength);
   }
+
+  // ---- items -----------------------------------------------------------------------------
 
   /** The item's bytes: a view into store memory (no copy), valid until the item leaves the view. */
   itemData(index: number): Uint8Array {
-    this.checkIndex(index);
-    const s = index % this.itemCount;
-    const start = this.blockOf[s] + BLOCK_HEADER;
-    return this.heap.arenas[this.arenaOf[s]].bytes.subarray(start, start + this.lengthOf[s]);
+    const r = this.ring;
+    r.check(index);
+    const s = index % r.cap;
+    const start = r.blockOf[s] + DATA_OFFSET;
+    return this.heap.arenas[r.arenaOf[s]].bytes.subarray(start, start + r.lengthOf[s]);
   }
 
   /** Decoding timestamp of an item, µs. */
   itemDts(index: number): number {
-    this.checkIndex(index);
-    return this.dtsOf[index % this.itemCount];
+    const r = this.ring;
+    r.check(index);
+    return r.dtsOf[index % r.cap];
   }
 
   /** Presentation ("ack") timestamp of an item, µs. */
   itemPts(index: number): number {
-    this.checkIndex(index);
-    return this.ptsOf[index % this.itemCount];
+    const r = this.ring;
+    r.check(index);
+    return r.ptsOf[index % r.cap];
   }
 
   /**
@@ -597,8 +442,9 @@ export class ContentView {
    * report frames by this one.
    */
   itemOwnPts(index: number): number {
-    this.checkIndex(index);
-    return this.ownPtsOf[index % this.itemCount];
+    const r = this.ring;
+    r.check(index);
+    return r.ownPtsOf[index % r.cap];
   }
 
   /**
@@ -606,8 +452,9 @@ export class ContentView {
    * put between them (or at the later one). A counter that wraps at 2^32; compare for equality.
    */
   itemFragment(index: number): number {
-    this.checkIndex(index);
-    return this.fragmentOf[index % this.itemCount];
+    const r = this.ring;
+    r.check(index);
+    return r.fragmentOf[index % r.cap];
   }
 
   /**
@@ -615,65 +462,70 @@ export class ContentView {
    * start header added later by {@link setStreamStartHeader} does not count). Compare for equality.
    */
   itemStream(index: number): number {
-    this.checkIndex(index);
-    return this.streamOf[index % this.itemCount];
+    const r = this.ring;
+    r.check(index);
+    return r.streamOf[index % r.cap];
   }
 
   /** Duration of an item, µs. */
   itemDuration(index: number): number {
-    this.checkIndex(index);
-    return this.durationOf[index % this.itemCount];
+    const r = this.ring;
+    r.check(index);
+    return r.durationOf[index % r.cap];
   }
 
   /** Payload length of an item, bytes. */
   itemLength(index: number): number {
-    this.checkIndex(index);
-    return this.lengthOf[index % this.itemCount];
+    const r = this.ring;
+    r.check(index);
+    return r.lengthOf[index % r.cap];
   }
 
   /** {@link ViewItemFlags} of an item. */
   itemFlags(index: number): ViewItemFlags {
-    this.checkIndex(index);
-    return this.flagsOf[index % this.itemCount] & PUBLIC_FLAGS;
+    const r = this.ring;
+    r.check(index);
+    return r.flagsOf[index % r.cap] & PUBLIC_FLAGS;
   }
 
   /** All fields of an item, into `out` when given (no allocation). */
   item(index: number, out?: ViewItem): ViewItem {
-    this.checkIndex(index);
-    const s = index % this.itemCount;
+    const r = this.ring;
+    r.check(index);
+    const s = index % r.cap;
     const o = out ?? { index: 0, dts: 0, pts: 0, duration: 0, length: 0, flags: 0 };
     o.index = index;
-    o.dts = this.dtsOf[s];
-    o.pts = this.ptsOf[s];
-    o.duration = this.durationOf[s];
-    o.length = this.lengthOf[s];
-    o.flags = this.flagsOf[s] & PUBLIC_FLAGS;
+    o.dts = r.dtsOf[s];
+    o.pts = r.ptsOf[s];
+    o.duration = r.durationOf[s];
+    o.length = r.lengthOf[s];
+    o.flags = r.flagsOf[s] & PUBLIC_FLAGS;
     return o;
   }
 
   /** Sets flag bits on an item (e.g. BUFFERING_ACK/RECEIVED_ACK/PERSISTED_ACK from an ACK). */
   setFlags(index: number, bits: ViewItemFlags): void {
-    this.checkIndex(index);
-    this.flagsOf[index % this.itemCount] |= bits & PUBLIC_FLAGS;
-    if (bits & BUFFERING_ACK && index > this.newestBuffering) this.newestBuffering = index;
+    const r = this.ring;
+    r.check(index);
+    r.flagsOf[index % r.cap] |= bits & PUBLIC_FLAGS;
+    if (bits & BUFFERING_ACK && index > r.newestBuffering) r.newestBuffering = index;
   }
 
   /** Clears flag bits on an item (PIC clears BUFFERING/RECEIVED before a replay). */
   clearFlags(index: number, bits: ViewItemFlags): void {
-    this.checkIndex(index);
-    this.flagsOf[index % this.itemCount] &= ~(bits & PUBLIC_FLAGS);
+    const r = this.ring;
+    r.check(index);
+    r.flagsOf[index % r.cap] &= ~(bits & PUBLIC_FLAGS);
   }
+
+  // ---- lookups ---------------------------------------------------------------------------
 
   /**
    * PIC `contentViewTimestampInRange`: whether `timestamp` lies between the tail item's start and
    * the newest item's end, by PTS (`byPts`, ACK matching) or by DTS.
    */
   timestampInRange(timestamp: number, byPts = true): boolean {
-    if (this.headIndex === this.tailIndex) return false;
-    const keys = byPts ? this.ptsOf : this.dtsOf;
-    const cap = this.itemCount;
-    const newest = (this.headIndex - 1) % cap;
-    return timestamp >= keys[this.tailIndex % cap] && timestamp <= keys[newest] + this.durationOf[newest];
+    return timestampInRange(this.ring, timestamp, byPts);
   }
 
   /**
@@ -685,36 +537,7 @@ export class ContentView {
    * Unlike PIC, a miss returns -1 rather than a neighbouring item.
    */
   findItemByTimestamp(timestamp: number, byPts = true): number {
-    if (!this.timestampInRange(timestamp, byPts)) return -1;
-    const keys = byPts ? this.ptsOf : this.dtsOf;
-    const durations = this.durationOf;
-    const cap = this.itemCount;
-    const tail = this.tailIndex;
-    let from = this.headIndex - 1;
-    let floor = -Infinity;
-    if (!byPts || this.ptsDropAt <= tail) {
-      // Keys ascend: start at the last item not after `timestamp`; nothing older than
-      // `timestamp - maxDuration` can reach it.
-      let lo = tail;
-      let hi = from;
-      from = -1;
-      while (lo <= hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (keys[mid % cap] <= timestamp) {
-          from = mid;
-          lo = mid + 1;
-        } else {
-          hi = mid - 1;
-        }
-      }
-      floor = timestamp - this.maxDuration;
-    }
-    for (let i = from; i >= tail; i--) {
-      const key = keys[i % cap];
-      if (key <= timestamp && timestamp <= key + durations[i % cap]) return i;
-      if (key < floor) break;
-    }
-    return -1;
+    return findItemByTimestamp(this.ring, timestamp, byPts);
   }
 
   /**
@@ -724,73 +547,34 @@ export class ContentView {
    */
   checkConnectionStaleness(): number {
     const limit = this.connectionStalenessDuration;
-    if (limit === 0 || this.currentIndex === this.tailIndex) return 0;
-    const cap = this.itemCount;
-    const last = this.currentIndex - 1;
-    const lastDts = this.dtsOf[last % cap];
-    // O(1) form of PIC's walk back: the newest BUFFERING-acknowledged item is tracked as flags are
-    // set; no such item in [tail, last] means the walk would reach the tail.
-    let b = this.newestBuffering;
-    if (b > last) {
-      // The newest BUFFERING ACK is past `last` (current was rolled back): walk back to the
-      // newest one at or before it, as PIC does. Rare: only after rollbacks.
-      for (b = last; b >= this.tailIndex && !(this.flagsOf[b % cap] & BUFFERING_ACK); b--);
-    }
-    if (b >= this.tailIndex && this.flagsOf[b % cap] & BUFFERING_ACK) {
-      // PIC's walk stops at this item unless an item after it is already more than `limit` old.
-      if (b === last || lastDts - this.dtsOf[b % cap] <= limit) return 0;
-      const gap = lastDts - this.firstDtsAfterLimit(b + 1, last, lastDts - limit);
-      if (gap <= limit) return 0;
-      this.staleEvents++;
-      return gap;
-    }
-    if (lastDts - this.dtsOf[this.tailIndex % cap] <= limit) return 0;
-    const gap = lastDts - this.firstDtsAfterLimit(this.tailIndex, last, lastDts - limit);
-    this.staleEvents++;
-    return gap;
+    return limit === 0 ? 0 : connectionStaleness(this.ring, limit);
   }
 
-  /**
-   * DTS of the newest item in [from, to] whose DTS is below `threshold` (DTS never decreases, so a
-   * binary search finds it), or of `from` when none is.
-   */
-  private firstDtsAfterLimit(from: number, to: number, threshold: number): number {
-    const cap = this.itemCount;
-    let lo = from;
-    let hi = to;
-    if (this.dtsOf[lo % cap] >= threshold) return this.dtsOf[lo % cap];
-    while (lo < hi) {
-      const mid = lo + Math.ceil((hi - lo) / 2);
-      if (this.dtsOf[mid % cap] < threshold) lo = mid;
-      else hi = mid - 1;
-    }
-    return this.dtsOf[lo % cap];
-  }
+  // ---- window, room and metrics ----------------------------------------------------------
 
   /** current → head duration by PTS, µs (PIC `contentViewGetWindowDuration`, current part). */
   get currentViewDuration(): number {
-    return this.currentIndex === this.headIndex ? 0 : this.durationFrom(this.currentIndex);
+    return currentDuration(this.ring);
   }
 
   /** tail → head duration by PTS, µs. */
   get overallViewDuration(): number {
-    return this.headIndex === this.tailIndex ? 0 : this.durationFrom(this.tailIndex);
+    return overallDuration(this.ring);
   }
 
   /** Bytes from current to head (header slot included). */
   get currentViewSize(): number {
-    return this.currentBytes;
+    return this.ring.currentBytes;
   }
 
   /** Bytes from tail to head (header slot included). */
   get overallViewSize(): number {
-    return this.overallBytes;
+    return this.ring.overallBytes;
   }
 
   /** Remaining buffer duration, µs (what PIC passes to `bufferDurationOverflowPressureFn`). */
   get remainingBufferDuration(): number {
-    const remaining = this.bufferDuration - this.overallViewDuration;
-    return Math.max(remaining, 0);
+    return remainingDuration(this.ring, this.bufferDuration);
   }
 
   /**
@@ -799,8 +583,7 @@ export class ContentView {
    * block that big. OFFLINE streams wait on this.
    */
   hasRoomFor(length: number): boolean {
-    if (this.isFull() || length > this.heap.maxPayload) return false;
-    return this.heap.canAlloc(blockSizeFor(length));
+    return hasRoomFor(this.ring, this.bufferDuration, length);
   }
 
   /**
@@ -811,32 +594,12 @@ export class ContentView {
    * several frames at once wait on it.
    */
   hasRoomForItems(count: number, bytes: number, largest: number, endPts: number): boolean {
-    if (count <= 1) return this.hasRoomFor(bytes);
-    const { tailIndex: tail, headIndex: head } = this;
-    if (head - tail + count > this.itemCount) return false;
-    if (head !== tail && endPts - this.ptsOf[tail % this.itemCount] >= this.bufferDuration) return false;
-    if (largest > this.heap.maxPayload || !this.heap.canAlloc(blockSizeFor(largest))) return false;
-    // And the total within the budget (each block rounds up by less than one minimum block).
-    return this.owner.storageSize - this.heap.usedBytes >= bytes + count * 2 * blockSizeFor(0);
+    return hasRoomForItems(this.ring, this.bufferDuration, this.owner.storageSize, count, bytes, largest, endPts);
   }
 
   /** The view's share of PIC's `StreamMetrics`, into `out` when given. */
   metrics(out?: ContentViewMetrics): ContentViewMetrics {
-    const m = out ?? ({} as ContentViewMetrics);
-    m.currentViewDuration = this.currentViewDuration;
-    m.overallViewDuration = this.overallViewDuration;
-    m.currentViewSize = this.currentBytes;
-    m.overallViewSize = this.overallBytes;
-    m.currentViewItemCount = this.headIndex - this.currentIndex;
-    m.overallViewItemCount = this.headIndex - this.tailIndex;
-    m.droppedFrames = this.droppedFrames;
-    m.droppedFragments = this.droppedFragments;
-    m.skippedFrames = this.skippedFrames;
-    m.storagePressures = this.storagePressures;
-    m.bufferPressures = this.bufferPressures;
-    m.latencyPressures = this.latencyPressures;
-    m.staleEvents = this.staleEvents;
-    return m;
+    return fillMetrics(this.ring, out ?? ({} as ContentViewMetrics));
   }
 
   /**
@@ -846,396 +609,19 @@ export class ContentView {
    * mismatch. O(items); for tests and diagnostics.
    */
   checkConsistency(onBlock?: (arena: number, block: number, size: number) => void): void {
-    const { tailIndex: tail, currentIndex: current, headIndex: head } = this;
-    const cap = this.itemCount;
-    const fail = (what: string): never => {
-      throw new KvsError('STATUS_INTERNAL_ERROR', `content view ${this.id}: ${what}`);
-    };
-    const visit = (arena: number, block: number, length: number, what: string): void => {
-      const size = this.heap.arenas[arena].blockSize(block);
-      const need = blockSizeFor(length);
-      // The allocator hands out the whole block when the rest would be smaller than a block.
-      if (size !== need && size !== need + 8) fail(`${what}: block of ${size} bytes for ${length} bytes`);
-      onBlock?.(arena, block, size);
-    };
-    if (!(tail <= current && current <= head && head - tail <= cap)) fail(`cursors ${tail}/${current}/${head}`);
-    if (this.pinned !== -1 && this.pinned !== current - 1) fail(`pin ${this.pinned} is not current - 1`);
-    if (this.headerIndex !== -1 && (this.headerIndex < tail || this.headerIndex >= head)) fail('orphan header slot');
-    let overall = 0;
-    let pending = 0;
-    for (let i = tail; i < head; i++) {
-      const s = i % cap;
-      const bytes = this.bytesAt(i);
-      overall += bytes;
-      if (i >= current) pending += bytes;
-      if (this.lengthOf[s] === 0) fail(`item ${i} is empty`);
-      if (i > tail && this.dtsOf[s] < this.dtsOf[(i - 1) % cap]) fail(`DTS goes back at ${i}`);
-      if (i >= current && this.flagsOf[s] & HANDED_OUT) fail(`unsent item ${i} marked handed out`);
-      visit(this.arenaOf[s], this.blockOf[s], this.lengthOf[s], `item ${i}`);
-    }
-    if (overall !== this.overallBytes) fail(`overall bytes ${this.overallBytes} ≠ ${overall}`);
-    if (pending !== this.currentBytes) fail(`current bytes ${this.currentBytes} ≠ ${pending}`);
-    if (this.headerIndex !== -1) visit(this.headerArena, this.headerBlock, this.headerLength, 'header slot');
-    if (this.resBlock !== -1) visit(this.resArena, this.resBlock, this.resLength, 'reservation');
+    checkRing(this.ring, onBlock);
   }
 
   // ---- internals -------------------------------------------------------------------------
 
-  private enter(): void {
-    if (this.state !== ACTIVE) {
-      throw this.state === FREED
-        ? new KvsError('STATUS_INVALID_HANDLE_ERROR', `content view ${this.id} has been freed`)
-        : invalidOperation('a content view cannot be changed from its onRemove callback');
-    }
-  }
-
-  /** Rethrows an onRemove error once the operation is complete. */
-  private leave(): void {
-    if (this.hasCallbackError) {
-      const cause = this.callbackError;
-      this.hasCallbackError = false;
-      this.callbackError = undefined;
-      throw new KvsError('STATUS_INTERNAL_ERROR', 'onRemove threw (the operation itself completed)', { cause });
-    }
-  }
-
-  private checkIndex(index: number): void {
-    if (!(index >= this.tailIndex && index < this.headIndex) || !Number.isInteger(index)) {
-      throw new KvsError(
-        'STATUS_CONTENT_VIEW_INVALID_INDEX',
-        `no item ${index} in view ${this.id} (items ${this.tailIndex}…${this.headIndex - 1})`,
-      );
-    }
-  }
-
-  /** Validates a new item and allocates its block (pressure eviction included); sets res*. */
-  private prepare(dts: number, pts: number, duration: number, flags: number, length: number): void {
-    if (this.resBlock !== -1) throw invalidOperation('a reservation is pending: commit or cancel it first');
-    if (!(dts >= 0 && dts < Infinity && pts >= 0 && pts < Infinity && duration >= 0 && duration < Infinity)) {
-      throw invalidArg(`timestamps must be finite and ≥ 0 µs (dts ${dts}, pts ${pts}, duration ${duration})`);
-    }
-    if (!(flags >= 0 && flags <= PUBLIC_FLAGS) || (flags | 0) !== flags) throw invalidArg(`bad item flags ${flags}`);
-    // contentViewAddItem: length 0 → STATUS_INVALID_CONTENT_VIEW_LENGTH.
-    if (length === 0) throw new KvsError('STATUS_INVALID_CONTENT_VIEW_LENGTH', 'a view item needs at least one byte');
-    // contentViewAddItem: ts < head.ts → STATUS_CONTENT_VIEW_INVALID_TIMESTAMP.
-    if (this.headIndex !== this.tailIndex) {
-      const newest = this.dtsOf[(this.headIndex - 1) % this.itemCount];
-      if (dts < newest) {
-        throw new KvsError(
-          'STATUS_CONTENT_VIEW_INVALID_TIMESTAMP',
-          `DTS ${dts} µs is before the previous item's ${newest} µs (DTS must not decrease)`,
-        );
-      }
-    }
-    const heap = this.heap;
-    if (length > heap.maxPayload) throw tooLarge(length, heap.maxPayload);
-    const need = blockSizeFor(length);
-    if (this.streamingType === StreamingType.OFFLINE && (this.isFull() || !heap.canAlloc(need))) {
-      throw outOfMemory(length, 'the OFFLINE view is full; wait for ACKs to trim it');
-    }
-    let block = heap.alloc(need);
-    if (block === -1) {
-      if (this.pressurePolicy === ContentStorePressurePolicy.OOM) throw outOfMemory(length);
-      // handleAvailability with DROP_TAIL_ITEM: evict by the overflow policy until it fits.
-      while (block === -1) {
-        if (this.trimTailItems(RemoveReason.STORAGE_PRESSURE) === 0) {
-          this.hasCallbackError = false;
-          throw outOfMemory(length, 'even after evicting this stream’s evictable items');
-        }
-        block = heap.alloc(need);
-      }
-    }
-    this.resBlock = block;
-    this.resArena = heap.allocArena;
-    this.resLength = length;
-    this.resDts = dts;
-    this.resPts = pts;
-    this.resDuration = duration;
-    this.resFlags = flags;
-  }
-
-  private commitPrepared(): number {
-    // contentViewAddItem → contentViewCheckAvailability → contentViewTrimTailItems.
-    if (this.isFull()) this.trimTailItems(RemoveReason.VIEW_OVERFLOW);
-    if (this.headIndex - this.tailIndex >= this.itemCount) {
-      throw new KvsError('STATUS_INTERNAL_ERROR', 'view still full after eviction');
-    }
-    const s = this.headIndex % this.itemCount;
-    if (this.headIndex > this.tailIndex && this.resPts < this.ptsOf[(this.headIndex - 1) % this.itemCount]) {
-      this.ptsDropAt = this.headIndex;
-    }
-    if (this.resDuration > this.maxDuration) this.maxDuration = this.resDuration;
-    this.dtsOf[s] = this.resDts;
-    this.ptsOf[s] = this.resPts;
-    this.ownPtsOf[s] = this.resPts;
-    if (this.resFlags & FRAGMENT_START) this.fragmentSeq = (this.fragmentSeq + 1) >>> 0;
-    this.fragmentOf[s] = this.fragmentSeq;
-    if (this.resFlags & STREAM_START) this.streamSeq = (this.streamSeq + 1) >>> 0;
-    this.streamOf[s] = this.streamSeq;
-    this.durationOf[s] = this.resDuration;
-    this.lengthOf[s] = this.resLength;
-    this.blockOf[s] = this.resBlock;
-    this.arenaOf[s] = this.resArena;
-    this.flagsOf[s] = this.resFlags;
-    this.headIndex++;
-    this.overallBytes += this.resLength;
-    this.currentBytes += this.resLength;
-    this.resBlock = -1;
-    const signals = this.pressureSignals();
-    this.leave();
+  /** Adds the admitted item (admission.ts), then rethrows a callback's error. */
+  private addAdmitted(): number {
+    const signals = addAdmitted(this.ring, this, this.owner.storageSize);
+    this.ring.leave();
     return signals;
   }
-
-  /**
-   * PIC's putFrame notifications. Unlike PIC they are all evaluated after the item is added, and a
-   * window longer than the buffer counts as no remaining duration (PIC's unsigned subtraction wraps).
-   */
-  private pressureSignals(): number {
-    let signals = 0;
-    if (this.streamingType !== StreamingType.OFFLINE) {
-      const limit = this.owner.storageSize;
-      const remaining = limit - this.heap.usedBytes;
-      if (Math.floor((remaining / limit) * 100) <= STORAGE_PRESSURE_NOTIFICATION_THRESHOLD) {
-        signals |= PressureSignal.STORAGE;
-        this.storagePressures++;
-      }
-      if (this.retentionPeriod !== 0) {
-        const left = this.remainingBufferDuration;
-        if (Math.floor((left / this.bufferDuration) * 100) <= BUFFER_DURATION_PRESSURE_NOTIFICATION_THRESHOLD) {
-          signals |= PressureSignal.BUFFER_DURATION;
-          this.bufferPressures++;
-        }
-      }
-    }
-    if (this.maxLatency !== 0 && this.currentViewDuration > this.maxLatency) {
-      signals |= PressureSignal.LATENCY;
-      this.latencyPressures++;
-    }
-    return signals;
-  }
-
-  /** contentViewCheckAvailability: full by item count, or by the PTS window reaching the buffer duration. */
-  private isFull(): boolean {
-    const { tailIndex: tail, headIndex: head } = this;
-    if (head === tail) return false;
-    return head - tail >= this.itemCount || this.durationFrom(tail) >= this.bufferDuration;
-  }
-
-  private durationFrom(index: number): number {
-    const cap = this.itemCount;
-    const newest = (this.headIndex - 1) % cap;
-    const d = this.ptsOf[newest] + this.durationOf[newest] - this.ptsOf[index % cap];
-    return Math.max(d, 0);
-  }
-
-  /**
-   * contentViewTrimTailItems: one eviction step by the overflow policy. The in-flight item is never
-   * removed: as in PIC it moves into the slot of the last evicted item and becomes the tail.
-   * Returns the number of items removed.
-   */
-  private trimTailItems(reason: RemoveReason): number {
-    if (this.headIndex === this.tailIndex) return 0;
-    const pin = this.pinned;
-    const cap = this.itemCount;
-    if (this.overflowPolicy === ContentViewOverflowPolicy.DROP_TAIL_VIEW_ITEM) {
-      if (this.tailIndex !== pin) {
-        this.removeTail(reason);
-        if (this.currentIndex < this.tailIndex) this.currentIndex = this.tailIndex;
-        return 1;
-      }
-      if (pin + 1 === this.headIndex) return 0;
-      // The item after the in-flight one goes; the in-flight one takes its slot.
-      const victim = pin + 1;
-      this.removeAt(victim, reason);
-      this.moveItem(pin, victim);
-      this.tailIndex = victim;
-      this.currentIndex = victim + 1;
-      this.pinned = victim;
-      return 1;
-    }
-    let dropped = 0;
-    do {
-      if (this.tailIndex !== pin) {
-        this.removeTail(reason);
-        dropped++;
-      } else {
-        this.tailIndex++;
-      }
-    } while (
-      this.tailIndex !== this.headIndex &&
-      (dropped === 0 || !(this.flagsOf[this.tailIndex % cap] & FRAGMENT_START))
-    );
-    if (this.currentIndex <= this.tailIndex) {
-      this.currentIndex = this.tailIndex;
-      if (pin !== -1 && pin < this.tailIndex) {
-        this.tailIndex--;
-        if (this.tailIndex !== pin) this.moveItem(pin, this.tailIndex);
-        this.currentIndex = this.tailIndex + 1;
-        this.pinned = this.tailIndex;
-      }
-    }
-    return dropped;
-  }
-
-  /** Removes from the tail up to `index` (stopping at the pin); moves current up if passed. */
-  private trimTo(index: number, reason: RemoveReason): number {
-    const stop = this.pinned !== -1 && this.pinned < index ? this.pinned : index;
-    let removed = 0;
-    while (this.tailIndex < stop) {
-      this.removeTail(reason);
-      removed++;
-    }
-    if (this.currentIndex < this.tailIndex) this.currentIndex = this.tailIndex;
-    return removed;
-  }
-
-  private removeTail(reason: RemoveReason): void {
-    const index = this.tailIndex;
-    this.tailIndex = index + 1;
-    this.removeAt(index, reason);
-  }
-
-  /** Frees one item's memory, updates counters and reports it. Cursors are the caller's job. */
-  private removeAt(index: number, reason: RemoveReason): void {
-    const s = index % this.itemCount;
-    const length = this.lengthOf[s];
-    const flags = this.flagsOf[s];
-    const sent = (flags & HANDED_OUT) !== 0;
-    let bytes = length;
-    if (index === this.headerIndex) {
-      bytes += this.headerLength;
-      this.heap.free(this.headerArena, this.headerBlock);
-      this.headerIndex = -1;
-      this.headerBlock = -1;
-    }
-    this.overallBytes -= bytes;
-    if (index >= this.currentIndex) this.currentBytes -= bytes;
-    this.heap.free(this.arenaOf[s], this.blockOf[s]);
-    if (!sent && !(flags & SKIP_ITEM) && reason !== RemoveReason.ACKED) {
-      if (this.streamingType === StreamingType.NEAR_REALTIME) this.droppedFragments++;
-      else this.droppedFrames++;
-    }
-    const callback = this.onRemove;
-    if (callback === undefined) return;
-    const r = this.removed;
-    r.index = index;
-    r.dts = this.dtsOf[s];
-    r.pts = this.ownPtsOf[s];
-    r.duration = this.durationOf[s];
-    r.length = length;
-    r.flags = flags & PUBLIC_FLAGS;
-    r.sent = sent;
-    r.reason = reason;
-    this.state = IN_CALLBACK;
-    try {
-      callback(r);
-    } catch (error) {
-      if (!this.hasCallbackError) {
-        this.hasCallbackError = true;
-        this.callbackError = error;
-      }
-    } finally {
-      this.state = ACTIVE;
-    }
-  }
-
-  /** Re-homes an item's bytes and flags into another slot, keeping that slot's timestamps (PIC). */
-  private moveItem(from: number, to: number): void {
-    const cap = this.itemCount;
-    const f = from % cap;
-    const t = to % cap;
-    this.blockOf[t] = this.blockOf[f];
-    this.arenaOf[t] = this.arenaOf[f];
-    this.lengthOf[t] = this.lengthOf[f];
-    this.flagsOf[t] = this.flagsOf[f];
-    this.ownPtsOf[t] = this.ownPtsOf[f];
-    this.fragmentOf[t] = this.fragmentOf[f];
-    this.streamOf[t] = this.streamOf[f];
-    if (this.headerIndex === from) this.headerIndex = to;
-  }
-
-  /** Moves current forward to `index`, keeping the pending byte count. */
-  private advanceCurrent(index: number): void {
-    let bytes = 0;
-    for (let i = this.currentIndex; i < index; i++) bytes += this.bytesAt(i);
-    this.currentBytes -= bytes;
-    this.currentIndex = index;
-  }
-
-  /** Moves current anywhere in [tail, head], unpinning; items it moves back over become unsent. */
-  private moveCurrent(index: number): void {
-    this.pinned = -1;
-    if (index >= this.currentIndex) {
-      this.advanceCurrent(index);
-      return;
-    }
-    const cap = this.itemCount;
-    let bytes = 0;
-    for (let i = index; i < this.currentIndex; i++) {
-      bytes += this.bytesAt(i);
-      this.flagsOf[i % cap] &= ~HANDED_OUT;
-    }
-    this.currentBytes += bytes;
-    this.currentIndex = index;
-  }
-
-  private bytesAt(index: number): number {
-    const length = this.lengthOf[index % this.itemCount];
-    return index === this.headerIndex ? length + this.headerLength : length;
-  }
-
-  private markSkip(index: number): void {
-    const s = index % this.itemCount;
-    if (!(this.flagsOf[s] & SKIP_ITEM)) {
-      this.flagsOf[s] |= SKIP_ITEM;
-      this.skippedFrames++;
-    }
-  }
-
-  private clearHeader(): void {
-    const index = this.headerIndex;
-    if (index === -1) return;
-    this.heap.free(this.headerArena, this.headerBlock);
-    this.overallBytes -= this.headerLength;
-    if (index >= this.currentIndex) this.currentBytes -= this.headerLength;
-    this.flagsOf[index % this.itemCount] &= ~STREAM_START;
-    this.headerIndex = -1;
-    this.headerBlock = -1;
-    this.headerLength = 0;
-  }
-
-  private dropReservation(): void {
-    if (this.resBlock === -1) return;
-    this.heap.free(this.resArena, this.resBlock);
-    this.resBlock = -1;
-  }
 }
 
-function isEnumValue(table: Record<string, number>, value: unknown): boolean {
-  for (const key in table) if (table[key] === value) return true;
-  return false;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw invalidArg(`${name} must be ≥ 0 µs, got ${value}`);
-  return value;
-}
-
-function invalidArg(message: string): KvsError {
-  return new KvsError('STATUS_INVALID_ARG', message);
-}
-
-function invalidOperation(message: string): KvsError {
-  return new KvsError('STATUS_INVALID_OPERATION', message);
-}
-
-function outOfMemory(length: number, why = 'no block that big is free'): KvsError {
-  return new KvsError('STATUS_STORE_OUT_OF_MEMORY', `no room for ${length} bytes in the content store: ${why}`);
-}
-
-function tooLarge(length: number, max: number): KvsError {
-  return new KvsError(
-    'STATUS_INVALID_ALLOCATION_SIZE',
-    `${length} bytes exceed the largest item the store can hold (${max})`,
-  );
+function checkReport(report: DroppedItemReport | undefined): void {
+  if (report !== undefined && typeof report !== 'function') throw invalidArg('report must be a function');
 }

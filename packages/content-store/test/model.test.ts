@@ -329,6 +329,53 @@ class ErrorAckCommand implements Cmd {
   }
 }
 
+/**
+ * Items given up outside the ERROR ACK path: one item dropped (a cut-off frame), orphans dropped up
+ * to the next session start (from current, as a session start does, or anywhere), or a fragment
+ * skipped for a connection that is not sending.
+ */
+class GiveUpCommand implements Cmd {
+  constructor(
+    readonly v: number,
+    readonly kind: 'drop' | 'orphans' | 'otherConnection',
+    readonly pick: number,
+    readonly fromCurrent: boolean,
+  ) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  run(m: Model, r: Real): void {
+    const i = this.v % m.views.length;
+    const mv = m.views[i];
+    const rv = r.views[i];
+    const expected: [number, boolean][] = [];
+    const got: [number, boolean][] = [];
+    const report = (pts: number, fragmentStart: boolean) => got.push([pts, fragmentStart]);
+    const skippedBefore = mv.counters.skippedFrames;
+    if (this.kind === 'orphans') {
+      const from = this.fromCurrent ? mv.current : mv.tail + (this.pick % (mv.head - mv.tail + 1));
+      expect(rv.dropUntilFragmentStart(from, report)).toBe(mv.dropUntilFragmentStart(from, expected));
+    } else if (mv.items.length > 0) {
+      const index = mv.tail + (this.pick % mv.items.length);
+      if (this.kind === 'drop') {
+        expect(rv.dropItem(index, report)).toBe(mv.dropItem(index, expected));
+      } else {
+        rv.markFragmentSkipped(index);
+        mv.markFragmentSkipped(index);
+      }
+    }
+    if (got.length > 0 || mv.counters.skippedFrames > skippedBefore) bump(`given up by ${this.kind}`);
+    expect(got).toEqual(expected);
+    verify(m, r);
+  }
+
+  toString(): string {
+    return `giveUp(v${this.v}, ${this.kind}, #${this.pick}${this.fromCurrent ? ', from current' : ''})`;
+  }
+}
+
 class ReconnectCommand implements Cmd {
   constructor(
     readonly v: number,
@@ -454,6 +501,15 @@ const errorAckCommand: fc.Arbitrary<Cmd> = fc
   .record({ v: streamIndex, pick: fc.nat(), back: fc.nat({ max: 3 }), retriable: fc.boolean() })
   .map((c) => new ErrorAckCommand(c.v, c.pick, c.back, c.retriable));
 
+const giveUpCommand: fc.Arbitrary<Cmd> = fc
+  .record({
+    v: streamIndex,
+    kind: fc.constantFrom('drop', 'orphans', 'orphans', 'otherConnection'),
+    pick: fc.nat(),
+    fromCurrent: fc.boolean(),
+  })
+  .map((c) => new GiveUpCommand(c.v, c.kind, c.pick, c.fromCurrent));
+
 const reconnectCommand: fc.Arbitrary<Cmd> = fc
   .record({
     v: streamIndex,
@@ -493,11 +549,26 @@ function viewConfig(pressurePolicies: ContentStorePressurePolicy[]): fc.Arbitrar
   });
 }
 
+/** The drop counters agree with the removal log: unsent, not SKIP, not trimmed by an ACK. */
+function dropCountersMatchLog(rv: ContentView, _mv: ModelView, log: RemovedItem[]): void {
+  const dropped = log.filter((x) => !x.sent && !(x.flags & SKIP_ITEM) && x.reason !== RemoveReason.ACKED);
+  const metrics = rv.metrics();
+  expect(metrics.droppedFrames + metrics.droppedFragments).toBe(dropped.length);
+}
+
+/** The same, plus the items dropItem counted when it gave them up (SKIP when they leave). */
+function dropCountersMatchLogAndWalks(rv: ContentView, mv: ModelView, log: RemovedItem[]): void {
+  const dropped = log.filter((x) => !x.sent && !(x.flags & SKIP_ITEM) && x.reason !== RemoveReason.ACKED);
+  const metrics = rv.metrics();
+  expect(metrics.droppedFrames + metrics.droppedFragments).toBe(dropped.length + mv.givenUpDropped);
+}
+
 /** Runs command sequences on a fresh store and its views, then tears every view down. */
 function modelProperty(
   views: fc.Arbitrary<ViewConfig[]>,
   commands: fc.Arbitrary<Cmd>[],
   numRuns: number,
+  dropCheck = dropCountersMatchLog,
 ): Map<string, number> {
   seen.clear();
   const setupArb = fc.record({ arenaSize: fc.constantFrom(undefined, undefined, 1 * MIB, 3 * MIB), views });
@@ -524,9 +595,7 @@ function modelProperty(
         mv.removeAll();
         expect(logs[i]).toEqual(mv.log);
         expect(logs[i].length).toBe(mv.puts);
-        const dropped = logs[i].filter((x) => !x.sent && !(x.flags & SKIP_ITEM) && x.reason !== RemoveReason.ACKED);
-        const metrics = rv.metrics();
-        expect(metrics.droppedFrames + metrics.droppedFragments).toBe(dropped.length);
+        dropCheck(rv, mv, logs[i]);
       });
       store.checkConsistency();
       expect(store.allocatedSize).toBe(0);
@@ -580,5 +649,25 @@ describe('content store against the reference model', () => {
     console.log('pressure:', Object.fromEntries(stats));
     expect(stats.get(`removed, reason ${RemoveReason.STORAGE_PRESSURE}, sent false`)).toBeGreaterThan(0);
     expect(stats.get(`no room, pressure policy ${OOM}`)).toBeGreaterThan(0);
+  });
+
+  it('matches the model when items are dropped and skipped outside the ERROR ACK path', () => {
+    const lengths = fc.integer({ min: 1, max: 3000 });
+    const commands = weighted([
+      [putCommand(lengths), 5],
+      [getNextCommand, 3],
+      [ackCommand, 2],
+      [errorAckCommand, 1],
+      [giveUpCommand, 2],
+      [reconnectCommand, 1],
+      [removeAllCommand, 1],
+    ]);
+    const { OOM, DROP_TAIL_ITEM } = ContentStorePressurePolicy;
+    const configs = fc.array(viewConfig([OOM, DROP_TAIL_ITEM]), { minLength: 1, maxLength: 3 });
+    const stats = modelProperty(configs, commands, 30, dropCountersMatchLogAndWalks);
+    console.log('give up:', Object.fromEntries(stats));
+    for (const kind of ['drop', 'orphans', 'otherConnection']) {
+      expect(stats.get(`given up by ${kind}`) ?? 0).toBeGreaterThan(0);
+    }
   });
 });

@@ -1,7 +1,7 @@
 // A plain reference of one content view: items are objects in an array, nothing is recycled, no
-// bytes are stored (only the seed that generated them). Each method restates a rule of
-// anchors-aws.md §1.2/§1.5/§1.6 as directly as possible; the model test runs it beside the real
-// view and compares cursors, items, removal reports and metrics after every command.
+// bytes are stored (only the seed that generated them). Each method restates a rule of PIC
+// (ContentView.c, Stream.c, StreamEvent.c) as directly as possible; the model test runs it beside
+// the real view and compares cursors, items, removal reports and metrics after every command.
 import {
   type ContentStorePressurePolicy,
   type ContentViewMetrics,
@@ -327,6 +327,42 @@ export class ModelView {
         this.current = k;
         return true;
       }
+    }
+  }
+
+  /** Items counted dropped when given up (dropItem), not when they leave. */
+  givenUpDropped = 0;
+
+  /** dropItem: an unacknowledged item not yet given up becomes SKIP, counts dropped, is reported. */
+  dropItem(index: number, reports: [number, boolean][]): boolean {
+    const item = this.at(index);
+    if (item.flags & (RECEIVED_ACK | PERSISTED_ACK | SKIP_ITEM)) return false;
+    item.flags |= SKIP_ITEM;
+    if (this.config.streamingType === StreamingType.NEAR_REALTIME) this.counters.droppedFragments++;
+    else this.counters.droppedFrames++;
+    this.givenUpDropped++;
+    reports.push([item.ownPts, (item.flags & FRAGMENT_START) !== 0]);
+    return true;
+  }
+
+  /** dropUntilFragmentStart: drop up to an unskipped fragment or stream start, move current there. */
+  dropUntilFragmentStart(from: number, reports: [number, boolean][]): number {
+    let i = from;
+    for (; i < this.head; i++) {
+      const f = this.at(i).flags;
+      if (f & (FRAGMENT_START | STREAM_START) && !(f & SKIP_ITEM)) break;
+      this.dropItem(i, reports);
+    }
+    if (i !== this.current) this.moveCurrent(i);
+    return i;
+  }
+
+  /** markFragmentSkipped: skipFragment's marking, no cursor moves. */
+  markFragmentSkipped(index: number): void {
+    this.markSkip(index);
+    for (let k = index + 1; k < this.head; k++) {
+      if (this.at(k).flags & (FRAGMENT_START | STREAM_START | FRAGMENT_END)) break;
+      this.markSkip(k);
     }
   }
 

@@ -1,5 +1,6 @@
-// Focused tests, one PIC rule or status code each. "§1.2" etc. refer to
-// /work/shared/spec/anchors-aws.md; "partA"/"partB" to seed001-part{A,B}.md.
+// Focused tests, one PIC rule or status code each. "§1.2" etc. refer to the project's notes on
+// PIC (anchors-aws.md §1.2 content view, §1.4 upload handles, §1.5 ACKs, §1.6 recovery); the
+// function names are PIC's (ContentView.c, Stream.c), which a reader can open in AWS's PIC.
 import { describe, expect, it } from 'vitest';
 import {
   ContentStorePressurePolicy,
@@ -207,11 +208,11 @@ describe('ContentView: overflow (§1.2 contentViewCheckAvailability / contentVie
     putFrames(view, 11, 1);
   });
 
-  it('markDropped: SKIP_ITEM once, counted as dropped, never reported again on removal', () => {
+  it('dropItem (was markDropped): SKIP_ITEM once, counted as dropped, never reported again on removal', () => {
     const { view, removed } = setup({ itemCount: 11 });
     putFrames(view, 0, 6);
-    expect(view.markDropped(2)).toBe(true);
-    expect(view.markDropped(2)).toBe(false);
+    expect(view.dropItem(2)).toBe(true);
+    expect(view.dropItem(2)).toBe(false);
     expect(view.itemFlags(2) & SKIP_ITEM).toBe(SKIP_ITEM);
     expect(view.metrics().droppedFrames).toBe(1);
     view.trimTail(4, RemoveReason.VIEW_OVERFLOW);

@@ -29,8 +29,13 @@ export interface FragmentAck {
   timecode?: number;
   /** FragmentNumber: a decimal string (~47 digits); absent for IDLE. */
   fragmentNumber?: string;
-  /** 200 for good ACKs; the ErrorId (4000…) for ERROR. */
+  /**
+   * 200 for good ACKs; for ERROR the ErrorId (4000…) when the service documents it, else
+   * UNKNOWN_ACK_ERROR (7000), as PIC's ACK parser does.
+   */
   result: ServiceCallResult;
+  /** ErrorId of an ERROR ACK exactly as the service sent it (also when `result` is UNKNOWN_ACK_ERROR). */
+  errorId?: number;
   /** ErrorCode text of an ERROR ACK, when present. */
   errorCode?: string;
 }

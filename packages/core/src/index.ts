@@ -20,14 +20,16 @@ export {
 } from './service-call';
 export type { StatusName, StatusValue } from './status';
 export { isStatusCode, StatusCode, statusName } from './status';
+export type { UsPerTick } from './time';
 export {
   DEFAULT_TIMECODE_SCALE_NS,
   hundredsOfNanosToUs,
-  timecodeToUs,
+  ticksToUs,
   US_PER_MS,
   US_PER_SECOND,
+  usPerTick,
   usToHundredsOfNanos,
-  usToTimecode,
+  usToTicks,
 } from './time';
 export type { AudioTrackInfo, Frame, TrackInfo, VideoTrackInfo } from './types';
 export { FrameFlags, TrackType } from './types';

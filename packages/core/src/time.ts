@@ -8,14 +8,59 @@ export const US_PER_SECOND = 1_000_000;
 /** The MKV TimecodeScale KVS uses by default: 1 ms, in nanoseconds. */
 export const DEFAULT_TIMECODE_SCALE_NS = 1_000_000;
 
-/** Microseconds → MKV ticks of `timecodeScaleNs` nanoseconds (floored, as PIC does). */
-export function usToTimecode(us: number, timecodeScaleNs: number): number {
-  return Math.floor((us * 1000) / timecodeScaleNs);
+// Ticks ↔ µs: µs = ticks × scaleNs / 1000. The one rule, used by the writer, the frame-order
+// coordinator, the parser and the stream's ACKs: reduce scaleNs / 1000 to lowest terms num / den
+// first, then compute ticks × num / den (one rounding, small operands). At whole-µs scales
+// (1 ms, 1 µs) den is 1, and at 100 ns num is 1. Computed as (ticks × scaleNs) / 1000 instead,
+// epoch-based KVS times (~1.7e15 µs) pass 2^53 in the product and come out off by a little,
+// which floored ticks turn into a whole tick (test/time.test.ts).
+
+/** A TimecodeScale's µs per tick as a fraction in lowest terms: µs = ticks × num / den. */
+export interface UsPerTick {
+  readonly num: number;
+  readonly den: number;
 }
 
-/** MKV ticks of `timecodeScaleNs` nanoseconds → microseconds. */
-export function timecodeToUs(ticks: number, timecodeScaleNs: number): number {
-  return (ticks * timecodeScaleNs) / 1000;
+/**
+ * The µs per tick of a TimecodeScale of `timecodeScaleNs` nanoseconds (an integer ≥ 1), for
+ * per-frame code that keeps it: `ticks × num / den` and `floor(us × den / num)` are exactly
+ * {@link ticksToUs} and {@link usToTicks}.
+ */
+export function usPerTick(timecodeScaleNs: number): UsPerTick {
+  let a = timecodeScaleNs;
+  let b = 1000;
+  while (b !== 0) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
+  return { num: timecodeScaleNs / a, den: 1000 / a };
+}
+
+/**
+ * MKV ticks of `timecodeScaleNs` nanoseconds (an integer ≥ 1) → microseconds.
+ *
+ * Exact: ticks × scaleNs / 1000 rounded once, to the nearest double, whenever ticks × num < 2^53
+ * ({@link usPerTick}). At whole-µs scales (1 ms, 1 µs) that is every result up to
+ * `MAX_SAFE_INTEGER`, so epoch-based tick counts map to their exact µs.
+ */
+export function ticksToUs(ticks: number, timecodeScaleNs: number): number {
+  if (timecodeScaleNs % 1000 === 0) return ticks * (timecodeScaleNs / 1000);
+  const r = usPerTick(timecodeScaleNs);
+  return (ticks * r.num) / r.den;
+}
+
+/**
+ * Microseconds → MKV ticks of `timecodeScaleNs` nanoseconds (an integer ≥ 1), floored as PIC does.
+ *
+ * Exact for integer µs: floor(us × 1000 / scaleNs) with no rounding error whenever us × den < 2^53
+ * ({@link usPerTick}): at 1 ms and 1 µs every safe µs value; at 100 ns us < 2^53 / 10, and up to
+ * 2^54 / 10 ≈ 1.8e15 µs (the year 2027) as well, since us × 10 is even.
+ */
+export function usToTicks(us: number, timecodeScaleNs: number): number {
+  if (timecodeScaleNs % 1000 === 0) return Math.floor(us / (timecodeScaleNs / 1000));
+  const r = usPerTick(timecodeScaleNs);
+  return Math.floor((us * r.den) / r.num);
 }
 
 /** Microseconds → PIC's 100 ns units. */

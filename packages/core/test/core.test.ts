@@ -1,4 +1,4 @@
-import { isKvsError, isStatusCode, KvsError, StatusCode, statusName, timecodeToUs, usToTimecode } from '@kvs-ts/core';
+import { isKvsError, isStatusCode, KvsError, StatusCode, statusName, ticksToUs, usToTicks } from '@kvs-ts/core';
 import { describe, expect, it } from 'vitest';
 
 describe('StatusCode', () => {
@@ -50,8 +50,8 @@ describe('KvsError', () => {
 
 describe('time units', () => {
   it('converts µs to ticks and back at the default 1 ms scale', () => {
-    expect(usToTimecode(1_234_567, 1_000_000)).toBe(1234);
-    expect(timecodeToUs(1234, 1_000_000)).toBe(1_234_000);
-    expect(usToTimecode(150, 100)).toBe(1500);
+    expect(usToTicks(1_234_567, 1_000_000)).toBe(1234);
+    expect(ticksToUs(1234, 1_000_000)).toBe(1_234_000);
+    expect(usToTicks(150, 100)).toBe(1500);
   });
 });

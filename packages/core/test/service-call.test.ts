@@ -12,7 +12,7 @@ import {
 } from '@kvs-ts/core';
 import { describe, expect, it } from 'vitest';
 
-describe('service call results (seed001-partB §1.10)', () => {
+describe("service call results (PIC's SERVICE_CALL_RESULT, serviceCallResultCheck, serviceCallResultRetry)", () => {
   it('maps every ACK ErrorId to its status, unknown ones to UNKNOWN_ACK_ERROR', () => {
     const expected: Array<[number, number]> = [
       [4000, 0x5200005c],

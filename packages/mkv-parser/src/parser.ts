@@ -2,7 +2,7 @@
 // frames and tags. Frames come out as views of the input and through one reused object, so a
 // steady stream of SimpleBlocks costs one subarray per frame and nothing else.
 
-import { KvsError } from '@kvs-ts/core';
+import { DEFAULT_TIMECODE_SCALE_NS, KvsError, usPerTick } from '@kvs-ts/core';
 import {
   EbmlReader,
   Id,
@@ -55,8 +55,6 @@ export interface MkvParserOptions {
 /** Elements no MKV event needs: skipped without buffering. */
 const SKIPPED = [Id.SeekHead, Id.Cues, Id.Chapters, Id.Attachments, Id.Void, Id.CRC32, Id.EncryptedBlock, Id.Slices];
 
-const DEFAULT_TIMECODE_SCALE = 1_000_000;
-
 const TYPE_NAMES: Record<number, TrackTypeName> = {
   1: 'video',
   2: 'audio',
@@ -84,13 +82,17 @@ export class MkvParser {
   private readonly reader: EbmlReader;
 
   private header: EbmlHeader | undefined;
-  private info: SegmentInfo = { timecodeScale: DEFAULT_TIMECODE_SCALE };
+  private info: SegmentInfo = { timecodeScale: DEFAULT_TIMECODE_SCALE_NS };
   private tracksList: MkvTrack[] = [];
   private trackDraft: TrackDraft | undefined;
   /** Lookup by track number for lace spacing; sparse. */
   private trackByNumber: (MkvTrack | undefined)[] = [];
   private clusterTimecode = 0;
   private inCluster = false;
+  /** The TimestampScale whose µs per tick (in lowest terms) `tickNum / tickDen` hold: see toUs(). */
+  private ratioScale = 0;
+  private tickNum = 0;
+  private tickDen = 1;
 
   // BlockGroup under construction: the Block is held (as a view) until the group ends, since
   // ReferenceBlock and BlockDuration usually follow it.
@@ -168,7 +170,7 @@ export class MkvParser {
         this.inGroup = true;
         return true;
       case Id.Segment:
-        this.info = { timecodeScale: DEFAULT_TIMECODE_SCALE };
+        this.info = { timecodeScale: DEFAULT_TIMECODE_SCALE_NS };
         this.tracksList = [];
         this.trackByNumber = [];
         this.handler.segmentStart?.(headerOffset, size === UNKNOWN_SIZE);
@@ -327,7 +329,7 @@ export class MkvParser {
     this.clusterAnnounced = true;
     this.handler.clusterStart?.({
       timecode: this.clusterTimecode,
-      timestampUs: this.clusterTimecode * (this.info.timecodeScale / 1000),
+      timestampUs: this.toUs(this.clusterTimecode),
       offset: this.clusterOffset,
       unknownSize: this.clusterUnknown,
     });
@@ -377,7 +379,7 @@ export class MkvParser {
         return;
       }
       case Id.Duration:
-        this.info.durationUs = readFloat(data) * (this.info.timecodeScale / 1000);
+        this.info.durationUs = this.toUs(readFloat(data));
         return;
       case Id.SegmentUUID:
         this.info.segmentUid = data;
@@ -528,6 +530,19 @@ export class MkvParser {
     this.block(block, this.groupBlockOffset, true);
   }
 
+  /**
+   * Ticks of the current TimestampScale → µs by @kvs-ts/core's ticksToUs rule (exact for
+   * epoch-based KVS times), with the scale's µs per tick worked out once per scale.
+   */
+  private toUs(ticks: number): number {
+    const scale = this.info.timecodeScale;
+    if (scale !== this.ratioScale) {
+      ({ num: this.tickNum, den: this.tickDen } = usPerTick(scale));
+      this.ratioScale = scale;
+    }
+    return (ticks * this.tickNum) / this.tickDen;
+  }
+
   /** Parses a SimpleBlock or Block payload and emits its frame(s). */
   private block(data: Uint8Array, offset: number, fromGroup: boolean): void {
     const len = data.length;
@@ -541,19 +556,16 @@ export class MkvParser {
     const relative = ((tcHi & 0x80 ? tcHi - 256 : tcHi) << 8) | data[tl + 1];
     const flags = data[tl + 2];
     this.announceCluster();
-    // µs per tick: an integer for the usual scales (1 ms → 1000), which keeps epoch-based
-    // KVS timestamps (~1.7e15 µs) exact, where ticks × ns would pass 2^53 first.
-    const usPerTick = this.info.timecodeScale / 1000;
     const f = this.frameObj;
     f.trackNumber = track;
     f.relativeTimecode = relative;
-    f.timestampUs = (this.clusterTimecode + relative) * usPerTick;
+    f.timestampUs = this.toUs(this.clusterTimecode + relative);
     f.invisible = (flags & 0x08) !== 0;
     f.fromBlockGroup = fromGroup;
     if (fromGroup) {
       f.keyFrame = this.groupRefs.length === 0;
       f.discardable = false;
-      f.durationUs = this.groupDuration === undefined ? undefined : this.groupDuration * usPerTick;
+      f.durationUs = this.groupDuration === undefined ? undefined : this.toUs(this.groupDuration);
       f.references = this.groupRefs;
     } else {
       f.keyFrame = (flags & 0x80) !== 0;

@@ -46,7 +46,7 @@ function ffmpeg(out: string, ...args: string[][]): string {
   return at(out);
 }
 
-/** The H.264 + AAC file of the brief, made once and shared by the tests that remux it. */
+/** A 2 s H.264 + AAC file from ffmpeg, made once and shared by the tests that remux it. */
 let h264Aac: string | undefined;
 function h264AacFile(): string {
   h264Aac ??= ffmpeg('h264-aac.mkv', VIDEO_SRC, SINE(48000), ['-t', '2', '-c:v', 'libx264', '-g', '25', '-c:a', 'aac']);

@@ -204,7 +204,7 @@ function nthIndexOf(bytes: Uint8Array, pattern: number[], n: number): number {
   return bytes.length;
 }
 
-// Inputs that broke the parser, kept as plain examples (see /work/notes/mkv-parser-bugs.md).
+// Inputs that broke the parser, kept as plain examples.
 describe('MkvParser: inputs found by fuzzing', () => {
   const head = () => new EbmlBuilder().start(Id.EBML, { sizeLen: 1 }).string(Id.DocType, 'matroska').end();
   const parse = (b: EbmlBuilder): Log => logParse([b.toBytes()]);

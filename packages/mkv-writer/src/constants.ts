@@ -53,6 +53,8 @@ export const NalAdaptation = {
   /** {@link NalAdaptation.ANNEXB_NALS} | {@link NalAdaptation.ANNEXB_CPD_NALS} (the C++ SDK's default). */
   ANNEXB_CPD_AND_FRAME_NALS: 0x28,
 } as const;
+/** A combination of {@link NalAdaptation} bits. */
+export type NalAdaptationFlags = number;
 
 /** Stream event bits of `putEventMetadata`, as PIC's `STREAM_EVENT_TYPE`. */
 export const StreamEventType = {
@@ -62,6 +64,8 @@ export const StreamEventType = {
   /** Ask KVS to publish an SNS notification for the fragment (`AWS_KINESISVIDEO_NOTIFICATION`). */
   NOTIFICATION: 2,
 } as const;
+/** A combination of {@link StreamEventType} bits. */
+export type StreamEventType = number;
 
 /** The reserved tag names the producer writes. */
 export const KvsTagName = {

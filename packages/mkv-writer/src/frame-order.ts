@@ -5,7 +5,7 @@
 // and the other frame is bumped, so the fragment starts exactly at its key frame and nothing of
 // the previous fragment shares its timecode.
 
-import { DEFAULT_TIMECODE_SCALE_NS, type Frame, FrameFlags, KvsError } from '@kvs-ts/core';
+import { DEFAULT_TIMECODE_SCALE_NS, type Frame, FrameFlags, KvsError, ticksToUs, type TrackType, usToTicks } from '@kvs-ts/core';
 import { DEFAULT_MAX_FRAME_QUEUE_SIZE_PER_TRACK } from './constants';
 
 /** Ordering modes, as PIC's `FRAME_ORDER_MODE` (the A/V modes share one implementation here). */
@@ -20,7 +20,7 @@ export type FrameOrderMode = (typeof FrameOrderMode)[keyof typeof FrameOrderMode
 /** Options of {@link FrameOrderCoordinator}. */
 export interface FrameOrderCoordinatorOptions {
   /** The stream's tracks (IDs and types). */
-  tracks: readonly { readonly trackId: number; readonly trackType: number }[];
+  tracks: readonly { readonly trackId: number; readonly trackType: TrackType }[];
   /** Default MULTI_TRACK_AV. */
   mode?: FrameOrderMode;
   /** Timestamp to order by (default 'pts', as producer-c's A/V mode 5). */
@@ -86,7 +86,7 @@ export interface HeldFrames {
  */
 export class FrameOrderCoordinator {
   private readonly ids: number[];
-  private readonly types: number[];
+  private readonly types: TrackType[];
   private readonly queues: FrameRing[];
   private readonly mode: FrameOrderMode;
   private readonly byDts: boolean;
@@ -199,7 +199,7 @@ export class FrameOrderCoordinator {
   }
 
   private ticks(f: Frame): number {
-    return Math.floor(((this.byDts ? f.dts : f.pts) * 1000) / this.scaleNs);
+    return usToTicks(this.byDts ? f.dts : f.pts, this.scaleNs);
   }
 
   private emitEarliest(): void {
@@ -235,8 +235,7 @@ export class FrameOrderCoordinator {
 
   private bump(q: FrameRing): void {
     const f = q.peek();
-    const tickUs = this.scaleNs / 1000;
     // PIC moves only the PTS: DTS keeps the decode order and MKV stores PTS alone.
-    q.replaceHead({ ...f, pts: f.pts + tickUs });
+    q.replaceHead({ ...f, pts: f.pts + ticksToUs(1, this.scaleNs) });
   }
 }

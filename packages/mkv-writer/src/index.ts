@@ -30,13 +30,16 @@ export {
   MKV_MAX_TRACK_NAME_LEN,
   MKV_SEGMENT_UUID_LEN,
   NalAdaptation,
+  type NalAdaptationFlags,
   SimpleBlockFlags,
   StreamEventType,
 } from './constants';
 export type { FrameOrderCoordinatorOptions, HeldFrames } from './frame-order';
 export { FrameOrderCoordinator, FrameOrderMode } from './frame-order';
+export type { MkvWriterOptions } from './options';
+export type { PlannedFrame } from './plan';
+export { FrameLayout, PackagedFrame } from './plan';
 export type { StreamEventMetadata, TagPair } from './tags';
 export { encodeTag } from './tags';
 export type { ResolvedTrack, WriterTrackInfo } from './tracks';
-export type { MkvWriterOptions } from './writer';
-export { FrameLayout, MkvWriter, PackagedFrame } from './writer';
+export { MkvWriter } from './writer';

@@ -49,7 +49,7 @@ export interface ResolvedTrack {
   readonly trackId: number;
   /** MKV TrackNumber: index + 1. */
   readonly trackNumber: number;
-  readonly trackType: number;
+  readonly trackType: TrackType;
   readonly codecId: string;
   readonly trackName: string;
   /** CodecPrivate as written (after adaptation), if known. */

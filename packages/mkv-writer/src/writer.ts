@@ -2,8 +2,9 @@
 // SimpleBlocks) plus the client-side parts of Stream.c that shape the bytes (skipping to key
 // frames, EoFR, fragment metadata). Times are µs outside, timecode ticks inside.
 //
-// Every frame goes through plan() first, which validates and sizes it without touching the
-// generator's state; only a successful write/package commits. So a rejected frame changes nothing.
+// Every frame goes through plan() first, which validates and sizes it into a PlannedFrame without
+// touching the generator's state; only write() of that plan (or packageFrame) commits. So a
+// rejected frame changes nothing, and write() works from the plan alone plus the committed state.
 
 import {
   AnnexBToAvccConverter,
@@ -11,7 +12,7 @@ import {
   codecPrivateFromAnnexBKeyFrame,
   isValidAvcc,
 } from '@kvs-ts/codecs';
-import { DEFAULT_TIMECODE_SCALE_NS, type Frame, FrameFlags, KvsError, type StatusName } from '@kvs-ts/core';
+import { type Frame, FrameFlags, KvsError, type StatusName, usPerTick } from '@kvs-ts/core';
 import {
   CLUSTER_HEADER_SIZE,
   MAX_BLOCK_RELATIVE_TIMECODE,
@@ -19,133 +20,25 @@ import {
   writeClusterHeader,
   writeSimpleBlockHeader,
 } from './block';
-import {
-  byteLength,
-  KvsTagName,
-  MAX_CLUSTER_DURATION_US,
-  MAX_MKV_CLIENT_ID_STRING_LEN,
-  MAX_TIMECODE_SCALE_NS,
-  MIN_CLUSTER_DURATION_US,
-  MIN_TIMECODE_SCALE_NS,
-  MKV_GENERATOR_APPLICATION_NAME,
-  MKV_GENERATOR_CURRENT_VERSION,
-  MKV_SEGMENT_UUID_LEN,
-  NalAdaptation,
-  SimpleBlockFlags,
-} from './constants';
+import { KvsTagName, NalAdaptation, SimpleBlockFlags, type StreamEventType } from './constants';
 import { buildStreamHeader, type SegmentInfo } from './header';
+import { type MkvWriterOptions, resolveOptions } from './options';
+import { EMPTY, PackagedFrame, PayloadConversion, PlanKind, PlannedFrame } from './plan';
 import { encodeTag, MetadataQueue, type StreamEventMetadata } from './tags';
-import { type ResolvedTrack, resolveTracks, type WriterTrackInfo, withCodecPrivateData } from './tracks';
+import { type ResolvedTrack, withCodecPrivateData } from './tracks';
 
-/** Options of {@link MkvWriter}, mirroring the StreamCaps fields PIC's generator uses. */
-export interface MkvWriterOptions {
-  /** 1–3 tracks; TrackNumber = index + 1, TrackUID = trackId. */
-  tracks: readonly WriterTrackInfo[];
-  /** MKV TimecodeScale in ns, 100 … 1e9 (default 1 ms). */
-  timecodeScaleNs?: number;
-  /** A new cluster (fragment) at every key frame (default true). */
-  keyFrameFragmentation?: boolean;
-  /**
-   * Without key-frame fragmentation: a new cluster at the first key frame this long after the
-   * cluster start, µs, 1–30 s (default 2 s).
-   */
-  fragmentDurationUs?: number;
-  /** Cluster timecodes absolute (default) or relative to the stream's first frame. */
-  absoluteFragmentTimes?: boolean;
-  /** Use the frames' own PTS/DTS (default); otherwise stamp frames with {@link now}. */
-  frameTimecodes?: boolean;
-  /** Clock for `frameTimecodes: false`, µs (default wall clock). */
-  now?: () => number;
-  /** {@link NalAdaptation} bits (default NONE). ANNEXB_NALS and AVCC_NALS exclude each other. */
-  nalAdaptationFlags?: number;
-  /** 16-byte SegmentUID, not all zero (default: random). */
-  segmentUuid?: Uint8Array;
-  /** Appended to the muxing/writing app as PIC does (≤ 64 bytes). */
-  clientId?: string;
-  /** Info Title (default "Kinesis Video SDK"). */
-  title?: string;
-  /** MuxingApp (default "Kinesis Video SDK 1.1.0[ clientId]", PIC's string). */
-  muxingApp?: string;
-  /** WritingApp (default as {@link muxingApp}). */
-  writingApp?: string;
-  /**
-   * Write an empty Targets element in every Tag. PIC writes none and KVS accepts that; Matroska
-   * makes Targets mandatory and mkvalidator flags its absence. Default false (PIC's bytes).
-   */
-  tagTargets?: boolean;
-  /**
-   * Reject fragment-start frames whose PTS ≠ DTS (STATUS_MKV_PTS_DTS_ARE_NOT_SAME), as older PIC
-   * releases did. Current PIC tracks cluster PTS and DTS separately and does not check; default false.
-   */
-  requirePtsEqualsDtsAtFragmentStart?: boolean;
-}
-
-const EMPTY: Uint8Array = new Uint8Array(0);
-
-// What a planned frame becomes; ordered so that `kind >= CLUSTER` means "starts a cluster".
-const NONE = 0;
-const SKIP = 1;
-const BLOCK = 2;
-const CLUSTER = 3;
-const STREAM = 4;
-const END_OF_FRAGMENT = 5;
-
-// Payload conversions.
-const AS_IS = 0;
-const ANNEXB_TO_AVCC = 1;
-const AVCC_TO_ANNEXB = 2;
-
-/**
- * What packaging a frame produces, and why. One instance is reused per writer and per form:
- * read it before the next call.
- */
-export class FrameLayout {
-  /** Total bytes: stream header + tags + cluster start + block header + payload. */
-  size = 0;
-  /** Bytes before the payload (where the frame data starts). */
-  headerSize = 0;
-  /** Frame payload bytes (after NAL adaptation). */
-  payloadSize = 0;
-  /** Bytes of EBML header + Segment + Info + Tracks at the front (PIC's dataOffset), 0 unless {@link streamStart}. */
-  streamHeaderSize = 0;
-  /** Bytes of Tags elements (fragment metadata, EoFR). */
-  tagsSize = 0;
-  /** The frame was dropped: a non-key frame before the stream's first key frame or after an EoFR. */
-  skipped = false;
-  /** Begins a new MKV stream (EBML header, Segment, Info, Tracks). */
-  streamStart = false;
-  /** Begins a new Cluster: a fragment start. */
-  clusterStart = false;
-  /** An EoFR: Tags only, ending the fragment. */
-  endOfFragment = false;
-  /** The frame carries the key-frame flag. */
-  keyFrame = false;
-  /** MKV TrackNumber of the block (0 for EoFR/skipped). */
-  trackNumber = 0;
-  /** Frame PTS / DTS after timecode rounding, µs (last frame's for an EoFR). */
-  ptsUs = 0;
-  dtsUs = 0;
-  /** Frame duration after timecode rounding, µs. */
-  durationUs = 0;
-  /** PTS / DTS of the cluster the frame is in, µs. */
-  clusterPtsUs = 0;
-  clusterDtsUs = 0;
-  /** PTS of the MKV stream's first frame, µs. */
-  streamStartUs = 0;
-}
-
-/**
- * {@link FrameLayout} plus the bytes: `header` (a view of writer memory, valid until the next
- * call) and `data` (the caller's frame data, or converted bytes when NAL adaptation applies).
- * Sending `header` then `data` sends the frame.
- */
-export class PackagedFrame extends FrameLayout {
-  header: Uint8Array = EMPTY;
-  data: Uint8Array = EMPTY;
-}
+// Plan kinds and conversions as module constants: the per-frame code compares with them often.
+const { SKIP, BLOCK, CLUSTER, STREAM, END_OF_FRAGMENT } = PlanKind;
+const { AS_IS, ANNEXB_TO_AVCC, AVCC_TO_ANNEXB } = PayloadConversion;
 
 function fail(status: StatusName, message: string): never {
   throw new KvsError(status, message);
+}
+
+// Writer states are numbered across all writers, so that a plan made by one writer never matches another.
+let lastSeq = 0;
+function nextSeq(): number {
+  return ++lastSeq;
 }
 
 /**
@@ -163,9 +56,10 @@ export class MkvWriter {
   /** Annex-B → AVCC in one scan: sized in plan(), written in writePayload(). */
   private readonly converter = new AnnexBToAvccConverter();
   private readonly scaleNs: number;
-  /** TimecodeScale in µs when it is a whole number of µs (then ticks = µs / scaleUs exactly). */
-  private readonly scaleUs: number;
-  private readonly scaleIntegralUs: boolean;
+  /** µs per tick in lowest terms: see toUs(). */
+  private readonly tickNum: number;
+  private readonly tickDen: number;
+  private readonly wholeUs: boolean;
   private readonly keyFrameFragmentation: boolean;
   private readonly clusterDurationTicks: number;
   private readonly absolute: boolean;
@@ -173,7 +67,6 @@ export class MkvWriter {
   private readonly now: () => number;
   private readonly strictPtsDts: boolean;
   private readonly info: SegmentInfo;
-  private readonly targets: boolean;
   private readonly meta: MetadataQueue;
   private header: Uint8Array | undefined;
   private readonly eos: Uint8Array;
@@ -188,87 +81,39 @@ export class MkvWriter {
   private lastPts = 0;
   private lastDts = 0;
 
-  // The planned frame (valid between plan() and commit()).
-  private pKind: number = NONE;
-  private pFrame: Frame | undefined;
-  private pTrack = 0;
-  private pPts = 0;
-  private pDts = 0;
-  private pRel = 0;
-  private pFlags = 0;
-  private pPayload = 0;
-  private pConvert: number = AS_IS;
-  private pClusterTc = 0;
-  private pStreamStart = 0;
-  private pUpdatedTrack: ResolvedTrack | undefined;
-  private pHeader: Uint8Array = EMPTY;
-  private pTags: Uint8Array = EMPTY;
-  private pTagsNotSentOnly = false;
-  private prepared = false;
+  /** Changes with every change of the state above, of the tracks or of the metadata queue: plans carry it. */
+  private seq = nextSeq();
+
+  /** Numbers plan() calls that scan Annex-B; `scanned` is the one whose NAL bounds the converter holds. */
+  private scans = 0;
+  private scanned = 0;
 
   private tagsCacheVersion = -1;
   private tagsCache: Uint8Array = EMPTY;
 
-  private readonly layout = new FrameLayout();
+  /** prepare()'s plan when the caller brings none. */
+  private readonly defaultPlan = new PlannedFrame();
   private readonly packaged = new PackagedFrame();
   private scratch = new Uint8Array(4096);
   private readonly headerViews = new Map<number, Uint8Array>();
   private payloadScratch: Uint8Array = EMPTY;
 
   constructor(options: MkvWriterOptions) {
-    if (options === null || typeof options !== 'object') fail('STATUS_NULL_ARG', 'options are required');
-    const nal = options.nalAdaptationFlags ?? NalAdaptation.NONE;
-    if (!Number.isInteger(nal) || nal < 0) fail('STATUS_INVALID_ARG', `NAL adaptation flags ${nal}`);
-    const kff = options.keyFrameFragmentation ?? true;
-    const fragmentUs = options.fragmentDurationUs ?? 2_000_000;
-    if (!kff && !(fragmentUs >= MIN_CLUSTER_DURATION_US && fragmentUs <= MAX_CLUSTER_DURATION_US)) {
-      fail('STATUS_MKV_INVALID_CLUSTER_DURATION', `cluster duration ${fragmentUs} µs outside 1–30 s`);
-    }
-    if ((nal & NalAdaptation.ANNEXB_NALS) !== 0 && (nal & NalAdaptation.AVCC_NALS) !== 0) {
-      fail('STATUS_MKV_BOTH_ANNEXB_AND_AVCC_SPECIFIED', 'ANNEXB_NALS and AVCC_NALS together');
-    }
-    const scale = options.timecodeScaleNs ?? DEFAULT_TIMECODE_SCALE_NS;
-    if (!Number.isInteger(scale) || scale < MIN_TIMECODE_SCALE_NS || scale > MAX_TIMECODE_SCALE_NS) {
-      fail('STATUS_MKV_INVALID_TIMECODE_SCALE', `timecode scale ${scale} ns outside 100 ns … 1 s`);
-    }
-    const clientId = options.clientId;
-    if (
-      clientId !== undefined &&
-      (typeof clientId !== 'string' || byteLength(clientId) > MAX_MKV_CLIENT_ID_STRING_LEN)
-    ) {
-      fail('STATUS_MKV_INVALID_CLIENT_ID_LENGTH', `client ID longer than ${MAX_MKV_CLIENT_ID_STRING_LEN} bytes`);
-    }
-    let uuid = options.segmentUuid;
-    if (uuid !== undefined) {
-      if (!(uuid instanceof Uint8Array) || uuid.length !== MKV_SEGMENT_UUID_LEN || uuid.every((b) => b === 0)) {
-        fail('STATUS_MKV_INVALID_SEGMENT_UUID', 'segment UUID must be 16 bytes, not all zero');
-      }
-      uuid = uuid.slice();
-    } else {
-      uuid = crypto.getRandomValues(new Uint8Array(MKV_SEGMENT_UUID_LEN));
-    }
-    this.tracks = resolveTracks(options.tracks, nal);
-    this.nalFlags = nal;
-    this.scaleNs = scale;
-    this.scaleUs = scale / 1000;
-    this.scaleIntegralUs = scale % 1000 === 0;
-    this.keyFrameFragmentation = kff;
-    this.clusterDurationTicks = kff ? 0 : this.toTicks(fragmentUs);
-    this.absolute = options.absoluteFragmentTimes ?? true;
-    this.frameTimecodes = options.frameTimecodes ?? true;
-    this.now = options.now ?? (() => Date.now() * 1000);
-    this.strictPtsDts = options.requirePtsEqualsDtsAtFragmentStart ?? false;
-    this.targets = options.tagTargets ?? false;
-    const app = `${MKV_GENERATOR_APPLICATION_NAME} ${MKV_GENERATOR_CURRENT_VERSION}${clientId ? ` ${clientId}` : ''}`;
-    this.info = {
-      segmentUuid: uuid,
-      timecodeScaleNs: scale,
-      title: options.title ?? MKV_GENERATOR_APPLICATION_NAME,
-      muxingApp: options.muxingApp ?? app,
-      writingApp: options.writingApp ?? options.muxingApp ?? app,
-    };
-    this.meta = new MetadataQueue(this.targets);
-    this.eos = encodeTag(KvsTagName.END_OF_FRAGMENT, '', this.targets);
+    const o = resolveOptions(options);
+    this.tracks = o.tracks;
+    this.nalFlags = o.nalFlags;
+    this.scaleNs = o.info.timecodeScaleNs;
+    ({ num: this.tickNum, den: this.tickDen } = usPerTick(this.scaleNs));
+    this.wholeUs = this.tickDen === 1;
+    this.keyFrameFragmentation = o.keyFrameFragmentation;
+    this.clusterDurationTicks = o.keyFrameFragmentation ? 0 : this.toTicks(o.fragmentDurationUs);
+    this.absolute = o.absoluteFragmentTimes;
+    this.frameTimecodes = o.frameTimecodes;
+    this.now = o.now;
+    this.strictPtsDts = o.requirePtsEqualsDtsAtFragmentStart;
+    this.info = o.info;
+    this.meta = new MetadataQueue(o.tagTargets);
+    this.eos = encodeTag(KvsTagName.END_OF_FRAGMENT, '', o.tagTargets);
     // Builds once now so that an Info that cannot be encoded fails at construction.
     this.header = buildStreamHeader(this.info, this.tracks);
   }
@@ -325,7 +170,7 @@ export class MkvWriter {
    * next frame must be a key frame (it starts a new cluster in the same Segment).
    */
   finish(): Uint8Array {
-    this.prepared = false;
+    this.seq = nextSeq();
     if (!this.started || this.eofr) return EMPTY;
     const bytes = this.meta.encode(true, KvsTagName.END_OF_FRAGMENT);
     this.meta.commit(true);
@@ -335,7 +180,7 @@ export class MkvWriter {
 
   /** Starts a new MKV stream at the next key frame (PIC's mkvgenResetGenerator). Queued metadata stays. */
   reset(): void {
-    this.prepared = false;
+    this.seq = nextSeq();
     this.started = false;
     this.eofr = false;
     this.clusterPts = 0;
@@ -361,7 +206,7 @@ export class MkvWriter {
     tracks[i] = next;
     this.tracks = tracks;
     this.header = undefined;
-    this.prepared = false;
+    this.seq = nextSeq();
   }
 
   /**
@@ -372,14 +217,16 @@ export class MkvWriter {
    */
   putFragmentMetadata(name: string, value: string, persistent = true): void {
     this.meta.put(name, value, persistent);
+    this.seq = nextSeq();
   }
 
   /**
    * Queues a stream event (PIC's putKinesisVideoEventMetadata): {@link StreamEventType} bits,
    * optional image prefix and ≤ 10 custom pairs. Needs a started stream; each event once per fragment.
    */
-  putEventMetadata(events: number, metadata?: StreamEventMetadata): void {
+  putEventMetadata(events: StreamEventType, metadata?: StreamEventMetadata): void {
     this.meta.putEvent(events, metadata, this.started);
+    this.seq = nextSeq();
   }
 
   /** Timestamps of the current stream and cluster, µs (PIC's mkvgenGetCurrentTimestamps). */
@@ -398,72 +245,78 @@ export class MkvWriter {
    * Packages a frame: returns the header bytes (a view of writer memory, valid until the next call
    * on this writer) and the frame data (the caller's view; converted bytes, also writer memory,
    * under NAL adaptation). The returned object is reused. Throws a KvsError and changes nothing
-   * when the frame is rejected. Invalidates a pending {@link prepare}.
+   * when the frame is rejected. Makes every outstanding {@link PlannedFrame} stale.
    */
   packageFrame(frame: Frame): PackagedFrame {
-    const out = this.packaged;
-    this.plan(frame, out);
+    const out = this.plan(frame, this.packaged);
     const headerSize = out.headerSize;
     if (headerSize > this.scratch.length) {
       this.scratch = new Uint8Array(Math.max(headerSize, this.scratch.length * 2));
       this.headerViews.clear();
     }
-    this.writeHeader(this.scratch, 0);
+    this.writeHeader(out, this.scratch, 0);
     let view = this.headerViews.get(headerSize);
     if (view === undefined) {
       view = this.scratch.subarray(0, headerSize);
       if (this.headerViews.size < 64) this.headerViews.set(headerSize, view);
     }
     out.header = view;
-    const frameData = this.pFrame?.data;
-    if (this.pKind < BLOCK || frameData === undefined) {
+    if (out.kind < BLOCK || out.kind > STREAM) {
       out.data = EMPTY;
-    } else if (this.pConvert === AS_IS) {
-      out.data = frameData;
+    } else if (out.conversion === AS_IS) {
+      out.data = out.source;
     } else {
-      if (this.payloadScratch.length < this.pPayload) {
-        this.payloadScratch = new Uint8Array(Math.max(this.pPayload, this.payloadScratch.length * 2));
+      const size = out.payloadSize;
+      if (this.payloadScratch.length < size) {
+        this.payloadScratch = new Uint8Array(Math.max(size, this.payloadScratch.length * 2));
       }
-      this.writePayload(this.payloadScratch, 0);
-      out.data = this.payloadScratch.subarray(0, this.pPayload);
+      this.writePayload(out, this.payloadScratch, 0);
+      out.data = this.payloadScratch.subarray(0, size);
     }
-    this.commit();
+    this.commit(out);
     return out;
   }
 
-  /**
-   * Phase one of the content-store form: validates and sizes `frame` without changing the
-   * generator. The returned object (reused) says how many bytes {@link write} will write and what
-   * they contain. Throws a KvsError for a rejected frame (then {@link write} is not allowed).
-   */
-  prepare(frame: Frame): FrameLayout {
-    this.prepared = false;
-    this.plan(frame, this.layout);
-    this.prepared = true;
-    return this.layout;
+  /** A new, empty plan for {@link prepare}, owned by the caller and reused frame after frame. */
+  newPlan(): PlannedFrame {
+    return new PlannedFrame();
   }
 
   /**
-   * Phase two: writes the prepared frame's bytes (header, then the frame data — Annex-B converted
-   * straight into `dst`) at `dst[offset…]`, commits the generator state, and returns the byte
-   * count. Throws STATUS_INVALID_OPERATION without a prepared frame, STATUS_BUFFER_TOO_SMALL
-   * when `dst` cannot hold it (then the frame stays prepared).
+   * Phase one of the content-store form: validates and sizes `frame` into `out` (by default a
+   * plan the writer owns and reuses) without changing the generator, and returns `out`: how many
+   * bytes {@link write} will write and what they contain. Throws a KvsError for a rejected frame
+   * (then `out` cannot be written).
    */
-  write(dst: Uint8Array, offset = 0): number {
-    if (!this.prepared) fail('STATUS_INVALID_OPERATION', 'write() needs a successful prepare() first');
-    const size = this.layout.size;
+  prepare(frame: Frame, out: PlannedFrame = this.defaultPlan): PlannedFrame {
+    if (!(out instanceof PlannedFrame)) fail('STATUS_INVALID_ARG', 'prepare() needs a plan from newPlan()');
+    return this.plan(frame, out);
+  }
+
+  /**
+   * Phase two: writes `plan`'s bytes (header, then the frame data — Annex-B converted straight
+   * into `dst`) at `dst[offset…]`, commits it to the generator state, and returns the byte count
+   * (`plan.size`). Throws STATUS_INVALID_OPERATION unless `plan` was prepared by this writer in
+   * its current state (any packaging, write, reset, finish, codec private data or metadata change
+   * since makes it stale), and STATUS_BUFFER_TOO_SMALL when `dst` cannot hold it (then the plan
+   * stays valid).
+   */
+  write(plan: PlannedFrame, dst: Uint8Array, offset = 0): number {
+    if (!(plan instanceof PlannedFrame) || plan.seq !== this.seq) {
+      fail('STATUS_INVALID_OPERATION', 'write() needs a plan prepared by this writer since its last change');
+    }
+    const size = plan.size;
     if (!(offset >= 0) || offset + size > dst.length) {
       fail('STATUS_BUFFER_TOO_SMALL', `${size} bytes do not fit at offset ${offset} of ${dst.length}`);
     }
-    const pos = this.writeHeader(dst, offset);
-    if (this.pKind >= BLOCK && this.pKind <= STREAM) this.writePayload(dst, pos);
-    this.prepared = false;
-    this.commit();
+    const pos = this.writeHeader(plan, dst, offset);
+    if (plan.kind >= BLOCK && plan.kind <= STREAM) this.writePayload(plan, dst, pos);
+    this.commit(plan);
     return size;
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Internals
+  // Planning: validates and sizes a frame into a plan; changes no generator state.
 
   private trackIndex(trackId: number): number {
     const tracks = this.tracks;
@@ -471,12 +324,20 @@ export class MkvWriter {
     return -1;
   }
 
-  private toTicks(us: number): number {
-    return this.scaleIntegralUs ? Math.floor(us / this.scaleUs) : Math.floor((us * 1000) / this.scaleNs);
+  // @kvs-ts/core's ticksToUs / usToTicks, exact, with the scale's µs per tick worked out once.
+  // Kept this small on purpose: the JIT then always inlines them (a call would box the result).
+  private toUs(ticks: number): number {
+    if (this.wholeUs) return ticks * this.tickNum;
+    return this.fractionalToUs(ticks);
   }
 
-  private toUs(ticks: number): number {
-    return this.scaleIntegralUs ? ticks * this.scaleUs : (ticks * this.scaleNs) / 1000;
+  private fractionalToUs(ticks: number): number {
+    return (ticks * this.tickNum) / this.tickDen;
+  }
+
+  private toTicks(us: number): number {
+    if (this.wholeUs) return Math.floor(us / this.tickNum);
+    return Math.floor((us * this.tickDen) / this.tickNum);
   }
 
   private checkedTicks(us: number, what: string): number {
@@ -489,39 +350,93 @@ export class MkvWriter {
     return t;
   }
 
-  /** Validates and sizes a frame into `out` and the pending fields; changes no generator state. */
-  private plan(frame: Frame, out: FrameLayout): void {
-    this.pKind = NONE;
-    this.pFrame = undefined;
-    this.pUpdatedTrack = undefined;
+  /** Fills `out` for `frame`, or throws with `out` left invalid; returns `out`. */
+  private plan<P extends PlannedFrame>(frame: Frame, out: P): P {
+    out.seq = 0; // not writable unless planning completes
+    out.updatedTrack = undefined;
     if (frame === null || typeof frame !== 'object') fail('STATUS_NULL_ARG', 'frame is required');
     const flags = frame.flags | 0;
     if ((flags & FrameFlags.END_OF_FRAGMENT) !== 0) {
       this.planEndOfFragment(flags, out);
-      return;
+    } else {
+      const ti = this.trackIndex(frame.trackId);
+      if (ti < 0) fail('STATUS_MKV_TRACK_INFO_NOT_FOUND', `frame for unknown track ${frame.trackId}`);
+      const data = frame.data;
+      if (!(data instanceof Uint8Array) || data.length === 0)
+        fail('STATUS_MKV_INVALID_FRAME_DATA', 'frame has no data');
+      const track = this.tracks[ti];
+      out.keyFrame = (flags & FrameFlags.KEY_FRAME) !== 0;
+      out.endOfFragment = false;
+      out.trackNumber = track.trackNumber;
+      out.trackIndex = ti;
+      // PIC's Stream.c drops non-key frames until the stream (or the fragment after an EoFR) starts.
+      const fragmentKey = out.keyFrame && track.startsFragments;
+      if (!fragmentKey && (!this.started || this.eofr)) this.planSkip(out);
+      else this.planBlock(frame, fragmentKey, out);
     }
-    const ti = this.trackIndex(frame.trackId);
-    if (ti < 0) fail('STATUS_MKV_TRACK_INFO_NOT_FOUND', `frame for unknown track ${frame.trackId}`);
-    const track = this.tracks[ti];
-    const data = frame.data;
-    if (!(data instanceof Uint8Array) || data.length === 0) fail('STATUS_MKV_INVALID_FRAME_DATA', 'frame has no data');
-    const key = (flags & FrameFlags.KEY_FRAME) !== 0;
-    const fragmentKey = key && track.startsFragments;
+    out.seq = this.seq;
+    return out;
+  }
 
-    out.keyFrame = key;
-    out.endOfFragment = false;
-    out.trackNumber = track.trackNumber;
-    // PIC's Stream.c drops non-key frames until the stream (or the fragment after an EoFR) starts.
-    if (!fragmentKey && (!this.started || this.eofr)) {
-      this.pKind = SKIP;
-      out.skipped = true;
-      out.streamStart = out.clusterStart = false;
-      out.size = out.headerSize = out.payloadSize = out.streamHeaderSize = out.tagsSize = 0;
-      out.ptsUs = out.dtsUs = out.durationUs = 0;
-      this.fillClusterTimes(out, this.clusterPts, this.clusterDts, this.streamStartPts);
-      return;
+  private planSkip(out: PlannedFrame): void {
+    out.kind = SKIP;
+    out.skipped = true;
+    out.streamStart = out.clusterStart = false;
+    out.size = out.headerSize = out.payloadSize = out.streamHeaderSize = out.tagsSize = 0;
+    out.ptsUs = out.dtsUs = out.durationUs = 0;
+    this.fillCommittedTimes(out);
+  }
+
+  /** A frame that becomes a SimpleBlock, after the stream header and/or a cluster start it brings. */
+  private planBlock(frame: Frame, fragmentKey: boolean, out: PlannedFrame): void {
+    this.planTimes(frame, fragmentKey, out);
+    this.planPayload(frame.data, out);
+    const kind = out.kind;
+    // The stream header at a stream start; the fragment metadata at a cluster start.
+    let streamHeader = EMPTY;
+    if (kind === STREAM) {
+      streamHeader = out.updatedTrack ? this.headerWith(out.trackIndex, out.updatedTrack) : this.streamHeader();
     }
+    let tags = EMPTY;
+    if (kind >= CLUSTER && !this.meta.isEmpty) {
+      if (this.tagsCacheVersion !== this.meta.version) {
+        this.tagsCache = this.meta.encode(false);
+        this.tagsCacheVersion = this.meta.version;
+      }
+      tags = this.tagsCache;
+    }
+    const flags = frame.flags;
+    let blockFlags = 0;
+    if (out.keyFrame) blockFlags |= SimpleBlockFlags.KEY_FRAME;
+    if (flags & FrameFlags.DISCARDABLE) blockFlags |= SimpleBlockFlags.DISCARDABLE;
+    if (flags & FrameFlags.INVISIBLE) blockFlags |= SimpleBlockFlags.INVISIBLE;
+    const headerSize =
+      streamHeader.length + tags.length + (kind >= CLUSTER ? CLUSTER_HEADER_SIZE : 0) + SIMPLE_BLOCK_HEADER_SIZE;
+    out.streamHeader = streamHeader;
+    out.tags = tags;
+    out.tagsNotSentOnly = false;
+    out.blockFlags = blockFlags;
+    out.skipped = false;
+    out.streamStart = kind === STREAM;
+    out.clusterStart = kind >= CLUSTER;
+    out.streamHeaderSize = streamHeader.length;
+    out.tagsSize = tags.length;
+    out.headerSize = headerSize;
+    out.size = headerSize + out.payloadSize;
+  }
 
+  /** The stream header with track `index` replaced by `track` (codec private data taken from a key frame). */
+  private headerWith(index: number, track: ResolvedTrack): Uint8Array {
+    const tracks = this.tracks.slice();
+    tracks[index] = track;
+    return buildStreamHeader(this.info, tracks);
+  }
+
+  /**
+   * The frame's times: its ticks, what it starts (stream, cluster or neither), its block and
+   * cluster timecodes, and the µs it reports (after timecode rounding).
+   */
+  private planTimes(frame: Frame, fragmentKey: boolean, out: PlannedFrame): void {
     let pts: number;
     let dts: number;
     if (this.frameTimecodes) {
@@ -537,14 +452,14 @@ export class MkvWriter {
         `timestamp (PTS ${frame.pts} µs, DTS ${frame.dts} µs) is before the current cluster start`,
       );
     }
-    let kind: number;
+    let kind: PlanKind = BLOCK;
     if (!this.started) kind = STREAM;
     else if (
       fragmentKey &&
       (this.keyFrameFragmentation || this.eofr || pts - this.clusterPts >= this.clusterDurationTicks)
     ) {
       kind = CLUSTER;
-    } else kind = BLOCK;
+    }
     if (kind !== BLOCK && this.strictPtsDts && pts !== dts) {
       fail('STATUS_MKV_PTS_DTS_ARE_NOT_SAME', 'a fragment-start frame must have PTS == DTS');
     }
@@ -552,96 +467,58 @@ export class MkvWriter {
     if (rel > MAX_BLOCK_RELATIVE_TIMECODE) {
       fail('STATUS_MKV_LARGE_FRAME_TIMECODE', `frame is ${rel} ticks after its cluster start (max 32767)`);
     }
+    const streamStart = kind === STREAM || !this.streamStartStored ? pts : this.streamStartPts;
+    out.kind = kind;
+    out.pts = pts;
+    out.dts = dts;
+    out.relativeTimecode = rel;
+    out.streamStartTicks = streamStart;
+    out.clusterTimecode = this.absolute ? pts : pts - streamStart;
+    out.ptsUs = this.toUs(pts);
+    out.dtsUs = this.toUs(dts);
+    out.durationUs = this.toUs(duration);
+    out.clusterPtsUs = this.toUs(kind === BLOCK ? this.clusterPts : pts);
+    out.clusterDtsUs = this.toUs(kind === BLOCK ? this.clusterDts : dts);
+    out.streamStartUs = this.toUs(streamStart);
+  }
 
-    // NAL adaptation applies to H.264/H.265 video tracks.
-    let convert: number = AS_IS;
+  /** NAL adaptation (H.264/H.265 video tracks) and the codec private data of a first key frame. */
+  private planPayload(data: Uint8Array, out: PlannedFrame): void {
+    const track = this.tracks[out.trackIndex];
+    let conversion: PayloadConversion = AS_IS;
     let payload = data.length;
     if (track.nal !== undefined) {
       if ((this.nalFlags & NalAdaptation.ANNEXB_NALS) !== 0) {
         // One scan: the converter keeps the NAL bounds for write().
+        this.scanned = 0;
         payload = this.converter.prepare(data);
-        convert = ANNEXB_TO_AVCC;
+        out.scan = this.scanned = ++this.scans;
+        conversion = ANNEXB_TO_AVCC;
       } else if ((this.nalFlags & NalAdaptation.AVCC_NALS) !== 0) {
         if (!isValidAvcc(data, 4)) fail('STATUS_MKV_INVALID_AVCC_NALU_IN_FRAME_DATA', 'frame is not AVCC');
-        convert = AVCC_TO_ANNEXB;
+        conversion = AVCC_TO_ANNEXB;
       }
     }
-
-    // PIC takes the CPD from the first Annex-B key frame of a track that has none.
-    let headerBytes: Uint8Array = EMPTY;
-    if (convert === ANNEXB_TO_AVCC && key && track.codecPrivateData === undefined) {
-      let cpd: Uint8Array | undefined;
-      try {
-        cpd = codecPrivateFromAnnexBKeyFrame(track.codecId, data);
-      } catch {
-        // PIC warns and goes on without CPD.
-      }
-      if (cpd !== undefined) {
-        try {
-          this.pUpdatedTrack = withCodecPrivateData(track, cpd, 0);
-        } catch {
-          this.pUpdatedTrack = undefined;
-        }
-      }
-    }
-    if (kind === STREAM) {
-      if (this.pUpdatedTrack !== undefined) {
-        const tracks = this.tracks.slice();
-        tracks[ti] = this.pUpdatedTrack;
-        headerBytes = buildStreamHeader(this.info, tracks);
-      } else {
-        headerBytes = this.streamHeader();
-      }
-    }
-    let tags: Uint8Array = EMPTY;
-    if (kind >= CLUSTER && !this.meta.isEmpty) {
-      if (this.tagsCacheVersion !== this.meta.version) {
-        this.tagsCache = this.meta.encode(false);
-        this.tagsCacheVersion = this.meta.version;
-      }
-      tags = this.tagsCache;
-    }
-
-    const streamStart = kind === STREAM ? pts : this.streamStartStored ? this.streamStartPts : pts;
-    const clusterPts = kind === BLOCK ? this.clusterPts : pts;
-    const clusterDts = kind === BLOCK ? this.clusterDts : dts;
-    let blockFlags = 0;
-    if (key) blockFlags |= SimpleBlockFlags.KEY_FRAME;
-    if (flags & FrameFlags.DISCARDABLE) blockFlags |= SimpleBlockFlags.DISCARDABLE;
-    if (flags & FrameFlags.INVISIBLE) blockFlags |= SimpleBlockFlags.INVISIBLE;
-
-    this.pKind = kind;
-    this.pFrame = frame;
-    this.pTrack = ti;
-    this.pPts = pts;
-    this.pDts = dts;
-    this.pRel = rel;
-    this.pFlags = blockFlags;
-    this.pPayload = payload;
-    this.pConvert = convert;
-    this.pStreamStart = streamStart;
-    this.pClusterTc = this.absolute ? pts : pts - streamStart;
-    this.pHeader = headerBytes;
-    this.pTags = tags;
-    this.pTagsNotSentOnly = false;
-
-    const headerSize =
-      headerBytes.length + tags.length + (kind >= CLUSTER ? CLUSTER_HEADER_SIZE : 0) + SIMPLE_BLOCK_HEADER_SIZE;
-    out.skipped = false;
-    out.streamStart = kind === STREAM;
-    out.clusterStart = kind >= CLUSTER;
-    out.streamHeaderSize = headerBytes.length;
-    out.tagsSize = tags.length;
-    out.headerSize = headerSize;
+    out.source = data;
+    out.conversion = conversion;
     out.payloadSize = payload;
-    out.size = headerSize + payload;
-    out.ptsUs = this.toUs(pts);
-    out.dtsUs = this.toUs(dts);
-    out.durationUs = this.toUs(duration);
-    this.fillClusterTimes(out, clusterPts, clusterDts, streamStart);
+    // PIC takes the CPD from the first Annex-B key frame of a track that has none.
+    if (conversion !== ANNEXB_TO_AVCC || !out.keyFrame || track.codecPrivateData !== undefined) return;
+    let cpd: Uint8Array | undefined;
+    try {
+      cpd = codecPrivateFromAnnexBKeyFrame(track.codecId, data);
+    } catch {
+      // PIC warns and goes on without CPD.
+    }
+    if (cpd === undefined) return;
+    try {
+      out.updatedTrack = withCodecPrivateData(track, cpd, 0);
+    } catch {
+      out.updatedTrack = undefined;
+    }
   }
 
-  private planEndOfFragment(flags: number, out: FrameLayout): void {
+  private planEndOfFragment(flags: number, out: PlannedFrame): void {
     if (!this.keyFrameFragmentation) {
       fail('STATUS_END_OF_FRAGMENT_FRAME_INVALID_STATE', 'EoFR needs key-frame fragmentation');
     }
@@ -651,11 +528,10 @@ export class MkvWriter {
     if (this.eofr) fail('STATUS_MULTIPLE_CONSECUTIVE_EOFR', 'EoFR right after an EoFR');
     if (!this.started) fail('STATUS_END_OF_FRAGMENT_FRAME_INVALID_STATE', 'EoFR before the stream started');
     const tags = this.meta.encode(true, KvsTagName.END_OF_FRAGMENT);
-    this.pKind = END_OF_FRAGMENT;
-    this.pHeader = EMPTY;
-    this.pTags = tags;
-    this.pTagsNotSentOnly = true;
-    this.pPayload = 0;
+    out.kind = END_OF_FRAGMENT;
+    out.streamHeader = EMPTY;
+    out.tags = tags;
+    out.tagsNotSentOnly = true;
     out.skipped = false;
     out.streamStart = out.clusterStart = out.keyFrame = false;
     out.endOfFragment = true;
@@ -666,87 +542,90 @@ export class MkvWriter {
     out.ptsUs = this.toUs(this.lastPts);
     out.dtsUs = this.toUs(this.lastDts);
     out.durationUs = 0;
-    this.fillClusterTimes(out, this.clusterPts, this.clusterDts, this.streamStartPts);
+    this.fillCommittedTimes(out);
   }
 
-  private fillClusterTimes(out: FrameLayout, clusterPts: number, clusterDts: number, streamStart: number): void {
-    out.clusterPtsUs = this.toUs(clusterPts);
-    out.clusterDtsUs = this.toUs(clusterDts);
-    out.streamStartUs = this.toUs(streamStart);
+  /** The current cluster's and stream's µs times, for a frame that starts neither (skipped, EoFR). */
+  private fillCommittedTimes(out: PlannedFrame): void {
+    out.streamStartTicks = this.streamStartPts;
+    out.clusterPtsUs = this.toUs(this.clusterPts);
+    out.clusterDtsUs = this.toUs(this.clusterDts);
+    out.streamStartUs = this.toUs(this.streamStartPts);
   }
 
-  /** Writes the planned bytes before the payload; returns the position after them. */
-  private writeHeader(dst: Uint8Array, pos: number): number {
-    const kind = this.pKind;
+  // ---------------------------------------------------------------------------------------------
+  // Writing and committing a plan
+
+  /** Writes the plan's bytes before the payload; returns the position after them. */
+  private writeHeader(plan: PlannedFrame, dst: Uint8Array, pos: number): number {
+    const kind = plan.kind;
     if (kind <= SKIP) return pos;
-    if (this.pHeader.length > 0) {
-      dst.set(this.pHeader, pos);
-      pos += this.pHeader.length;
+    if (plan.streamHeader.length > 0) {
+      dst.set(plan.streamHeader, pos);
+      pos += plan.streamHeader.length;
     }
-    if (this.pTags.length > 0) {
-      dst.set(this.pTags, pos);
-      pos += this.pTags.length;
+    if (plan.tags.length > 0) {
+      dst.set(plan.tags, pos);
+      pos += plan.tags.length;
     }
     if (kind === END_OF_FRAGMENT) return pos;
-    if (kind >= CLUSTER) pos = writeClusterHeader(dst, pos, this.pClusterTc);
-    return writeSimpleBlockHeader(
-      dst,
-      pos,
-      this.tracks[this.pTrack].trackNumber,
-      this.pRel,
-      this.pFlags,
-      this.pPayload,
-    );
+    if (kind >= CLUSTER) pos = writeClusterHeader(dst, pos, plan.clusterTimecode);
+    return writeSimpleBlockHeader(dst, pos, plan.trackNumber, plan.relativeTimecode, plan.blockFlags, plan.payloadSize);
   }
 
-  /** Writes the planned payload (converted if needed) at `dst[pos…]`. */
-  private writePayload(dst: Uint8Array, pos: number): void {
-    const data = (this.pFrame as Frame).data;
-    if (this.pConvert === ANNEXB_TO_AVCC) {
+  /** Writes the plan's payload (converted if needed) at `dst[pos…]`. */
+  private writePayload(plan: PlannedFrame, dst: Uint8Array, pos: number): void {
+    const data = plan.source;
+    if (plan.conversion === ANNEXB_TO_AVCC) {
+      // The converter holds the latest scan; another plan made since needs this one's again.
+      if (this.scanned !== plan.scan) {
+        this.scanned = 0;
+        if (this.converter.prepare(data) !== plan.payloadSize) {
+          fail('STATUS_INVALID_OPERATION', 'the frame data changed after prepare()');
+        }
+        this.scanned = plan.scan;
+      }
       this.converter.write(dst, pos);
       this.converter.release();
+      this.scanned = 0;
     } else {
       dst.set(data, pos);
-      if (this.pConvert === AVCC_TO_ANNEXB) avccToAnnexBInPlace(dst.subarray(pos, pos + data.length));
+      if (plan.conversion === AVCC_TO_ANNEXB) avccToAnnexBInPlace(dst.subarray(pos, pos + data.length));
     }
   }
 
-  /** Applies the planned frame to the generator state. */
-  private commit(): void {
-    const kind = this.pKind;
-    this.pFrame = undefined;
+  /** Applies the plan to the generator state; the plan (and every other) is stale afterwards. */
+  private commit(plan: PlannedFrame): void {
+    const kind = plan.kind;
+    plan.source = EMPTY;
+    this.seq = nextSeq();
     if (kind === END_OF_FRAGMENT) {
       this.meta.commit(true);
       this.eofr = true;
-      this.pKind = NONE;
       return;
     }
-    if (kind <= SKIP) {
-      this.pKind = NONE;
-      return;
-    }
-    if (this.pUpdatedTrack !== undefined) {
+    if (kind <= SKIP) return;
+    if (plan.updatedTrack !== undefined) {
       const tracks = this.tracks.slice();
-      tracks[this.pTrack] = this.pUpdatedTrack;
+      tracks[plan.trackIndex] = plan.updatedTrack;
       this.tracks = tracks;
-      this.header = kind === STREAM ? this.pHeader : undefined;
-      this.pUpdatedTrack = undefined;
+      this.header = kind === STREAM ? plan.streamHeader : undefined;
+      plan.updatedTrack = undefined;
     }
     if (kind === STREAM) {
       this.started = true;
       if (!this.streamStartStored) {
-        this.streamStartPts = this.pStreamStart;
+        this.streamStartPts = plan.streamStartTicks;
         this.streamStartStored = true;
       }
     }
     if (kind >= CLUSTER) {
-      this.clusterPts = this.pPts;
-      this.clusterDts = this.pDts;
+      this.clusterPts = plan.pts;
+      this.clusterDts = plan.dts;
       this.eofr = false;
-      if (this.pTags.length > 0) this.meta.commit(this.pTagsNotSentOnly);
+      if (plan.tags.length > 0) this.meta.commit(plan.tagsNotSentOnly);
     }
-    this.lastPts = this.pPts;
-    this.lastDts = this.pDts;
-    this.pKind = NONE;
+    this.lastPts = plan.pts;
+    this.lastDts = plan.dts;
   }
 }

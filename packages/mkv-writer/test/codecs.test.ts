@@ -39,8 +39,8 @@ function twoPhase(w: MkvWriter, frames: Frame[]): Uint8Array {
   let total = 0;
   const store = new Uint8Array(1 << 21);
   for (const f of frames) {
-    w.prepare(f);
-    total += w.write(store, total);
+    const plan = w.prepare(f);
+    total += w.write(plan, store, total);
   }
   return store.slice(0, total);
 }

@@ -228,7 +228,7 @@ describe('PIC byte layout', () => {
       const p = pieces(a, f);
       const l = b.prepare(f);
       const dst = new Uint8Array(l.size + 3);
-      expect(b.write(dst, 3)).toBe(l.size);
+      expect(b.write(l, dst, 3)).toBe(l.size);
       expect(hex(dst.subarray(3))).toBe(hex(p));
     }
   });

@@ -196,7 +196,7 @@ function run(s: Scenario): void {
     const q = attempt(() => {
       const l = twoPhase.prepare(f);
       const dst = new Uint8Array(l.size);
-      expect(twoPhase.write(dst)).toBe(l.size);
+      expect(twoPhase.write(l, dst)).toBe(l.size);
       outTwo.push(dst);
     });
     const c = attempt(() => {

@@ -300,17 +300,52 @@ describe('frame statuses leave the writer intact', () => {
 
   it('two-phase misuse', () => {
     const w = writer();
-    expectStatus(() => w.write(new Uint8Array(100)), 'STATUS_INVALID_OPERATION');
+    expectStatus(() => w.write(w.newPlan(), new Uint8Array(100)), 'STATUS_INVALID_OPERATION');
     const l = w.prepare(frame(0, FrameFlags.KEY_FRAME));
-    expectStatus(() => w.write(new Uint8Array(l.size - 1)), 'STATUS_BUFFER_TOO_SMALL');
-    expectStatus(() => w.write(new Uint8Array(l.size), 1), 'STATUS_BUFFER_TOO_SMALL');
+    expectStatus(() => w.write(l, new Uint8Array(l.size - 1)), 'STATUS_BUFFER_TOO_SMALL');
+    expectStatus(() => w.write(l, new Uint8Array(l.size), 1), 'STATUS_BUFFER_TOO_SMALL');
     // Still prepared after a too-small buffer.
-    expect(w.write(new Uint8Array(l.size))).toBe(l.size);
-    expectStatus(() => w.write(new Uint8Array(l.size)), 'STATUS_INVALID_OPERATION');
+    expect(w.write(l, new Uint8Array(l.size))).toBe(l.size);
+    expectStatus(() => w.write(l, new Uint8Array(l.size)), 'STATUS_INVALID_OPERATION');
     // A rejected prepare leaves nothing to write.
     w.prepare(frame(40_000));
     expectStatus(() => w.prepare(frame(-5)), 'STATUS_MKV_INVALID_FRAME_TIMESTAMP');
-    expectStatus(() => w.write(new Uint8Array(1000)), 'STATUS_INVALID_OPERATION');
+    expectStatus(() => w.write(l, new Uint8Array(1000)), 'STATUS_INVALID_OPERATION');
+  });
+
+  it('a plan is good for one write, on its writer, in the state it was made in', () => {
+    const w = writer();
+    const plan = w.prepare(frame(0, FrameFlags.KEY_FRAME), w.newPlan());
+    expectStatus(() => writer().write(plan, new Uint8Array(plan.size)), 'STATUS_INVALID_OPERATION');
+    expectStatus(() => w.prepare(frame(0, FrameFlags.KEY_FRAME), {} as never), 'STATUS_INVALID_ARG');
+    w.write(plan, new Uint8Array(plan.size));
+    // Every change of the writer makes earlier plans stale: their tags, header or times may be wrong.
+    const changes: Array<(x: MkvWriter) => unknown> = [
+      (x) => x.putFragmentMetadata('name', 'value'),
+      (x) => x.putEventMetadata(StreamEventType.NOTIFICATION),
+      (x) => x.setCodecPrivateData(1, fromHex('01 02')),
+      (x) => x.packageFrame(frame(40_000)),
+      (x) => x.finish(),
+      (x) => x.reset(),
+    ];
+    for (const change of changes) {
+      const stale = w.prepare(frame(80_000, FrameFlags.KEY_FRAME), w.newPlan());
+      change(w);
+      expectStatus(() => w.write(stale, new Uint8Array(stale.size)), 'STATUS_INVALID_OPERATION');
+    }
+  });
+
+  it('two plans made in the same state: either may be written (Annex-B scanned again when needed)', () => {
+    const annexB = () => writer({ nalAdaptationFlags: NalAdaptation.ANNEXB_NALS });
+    const key = frame(0, FrameFlags.KEY_FRAME, fromHex('00 00 00 01 65 88 84'));
+    const other = frame(0, FrameFlags.KEY_FRAME, fromHex('00 00 01 65 11 22 33 44'));
+    const w = annexB();
+    const first = w.prepare(key, w.newPlan());
+    const second = w.prepare(other, w.newPlan());
+    const dst = new Uint8Array(first.size);
+    w.write(first, dst);
+    expect(hex(dst)).toBe(out(annexB(), key));
+    expectStatus(() => w.write(second, new Uint8Array(second.size)), 'STATUS_INVALID_OPERATION');
   });
 });
 

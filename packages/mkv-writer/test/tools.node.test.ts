@@ -200,7 +200,7 @@ describe.skipIf(FFPROBE[1])(FFPROBE[0], () => {
     for (const f of frames) {
       const l = w.prepare(f);
       const dst = new Uint8Array(l.size);
-      w.write(dst);
+      w.write(l, dst);
       parts.push(dst);
     }
     const path = join(dir, 'bframes.mkv');

@@ -1,7 +1,12 @@
 // StreamDefinition: every field of the C++ StreamDefinition / PIC StreamInfo + StreamCaps, with
 // the AWS producer SDKs' defaults, validated with PIC's status codes. Times are µs.
 
-import { ContentStorePressurePolicy, ContentViewOverflowPolicy, StreamingType } from '@kvs-ts/content-store';
+import {
+  ContentStorePressurePolicy,
+  type ContentViewOptions,
+  ContentViewOverflowPolicy,
+  StreamingType,
+} from '@kvs-ts/content-store';
 import { KvsError, type StatusName, type TrackInfo, TrackType } from '@kvs-ts/core';
 import { FrameOrderMode, NalAdaptation, type WriterTrackInfo } from '@kvs-ts/mkv-writer';
 
@@ -54,13 +59,20 @@ export interface StreamDefinition {
   fragmentAcks?: boolean;
   /** Restart the stream after recoverable errors (default true). */
   restartOnError?: boolean;
-  /** Recompute running metrics on each call (default true). */
+  /**
+   * Accepted for compatibility with AWS's StreamDefinition and ignored: PIC uses it to recompute
+   * its running averages on each metrics call; kvs-ts keeps them current as frames and ACKs come.
+   */
   recalculateMetrics?: boolean;
   /** NAL adaptation bits (default Annex-B frames and CPD → AVCC, as the C++ SDK). */
   nalAdaptationFlags?: number;
   /** Expected frame rate, for buffer sizing (default 25). */
   frameRate?: number;
-  /** Expected bandwidth, bytes/s (default 4 MiB/s). */
+  /**
+   * Accepted for compatibility with AWS's StreamDefinition and ignored: PIC sizes NEAR_REALTIME
+   * views and its storage estimate with it; kvs-ts sizes views by frame rate and buffer duration
+   * (one item per frame) and admits frames by the store's exact free space.
+   */
   avgBandwidthBps?: number;
   /** How long frames stay buffered (µs, default 120 s; min 20 s). */
   bufferDuration?: number;
@@ -73,17 +85,19 @@ export interface StreamDefinition {
   /** 1–3 tracks (default one H.264 video track: id 1, `V_MPEG4/ISO/AVC`, name `kinesis_video`). */
   tracks?: readonly WriterTrackInfo[];
   /** Multi-track frame ordering (default PASS_THROUGH for one track, MULTI_TRACK_AV for several). */
-  frameOrderingMode?: number;
+  frameOrderingMode?: FrameOrderMode;
   /** What a full store does (default DROP_TAIL_ITEM, the C++/C producer default). */
-  storePressurePolicy?: number;
+  storePressurePolicy?: ContentStorePressurePolicy;
   /** What a full content view does (default DROP_UNTIL_FRAGMENT_START). */
-  viewOverflowPolicy?: number;
+  viewOverflowPolicy?: ContentViewOverflowPolicy;
   /** Create the stream when DescribeStream says it does not exist (default true). */
   allowStreamCreation?: boolean;
 }
 
 /** A definition with every default applied and every field checked. */
-export type ResolvedStreamDefinition = Required<Omit<StreamDefinition, 'kmsKeyId' | 'segmentUuid' | 'tags'>> &
+export type ResolvedStreamDefinition = Required<
+  Omit<StreamDefinition, 'kmsKeyId' | 'segmentUuid' | 'tags' | 'recalculateMetrics' | 'avgBandwidthBps'>
+> &
   Pick<StreamDefinition, 'kmsKeyId' | 'segmentUuid'> & { tags: Readonly<Record<string, string>> };
 
 /** The default track: H.264 video, as the C++ StreamDefinition constructor makes it. */
@@ -158,10 +172,8 @@ export function resolveStreamDefinition(def: StreamDefinition): ResolvedStreamDe
     absoluteFragmentTimes: def.absoluteFragmentTimes ?? true,
     fragmentAcks: def.fragmentAcks ?? true,
     restartOnError: def.restartOnError ?? true,
-    recalculateMetrics: def.recalculateMetrics ?? true,
     nalAdaptationFlags: def.nalAdaptationFlags ?? NalAdaptation.ANNEXB_NALS | NalAdaptation.ANNEXB_CPD_NALS,
     frameRate: def.frameRate ?? 25,
-    avgBandwidthBps: def.avgBandwidthBps ?? 4 * 1024 * 1024,
     bufferDuration: def.bufferDuration ?? 120 * SECOND,
     replayDuration: def.replayDuration ?? 40 * SECOND,
     connectionStalenessDuration: def.connectionStalenessDuration ?? 30 * SECOND,
@@ -210,4 +222,28 @@ export function defaultContentType(tracks: readonly TrackInfo[]): string {
     }
   });
   return types.join(',');
+}
+
+/**
+ * The content view a stream with this definition needs. Its capacity in items: one item per frame
+ * of every track over the buffer duration (video at the stream's frame rate, audio at ~50 frames/s:
+ * AAC at 48 kHz makes 47), whatever the streaming type. PIC sizes NEAR_REALTIME views in fragments
+ * because its items are fragments there; here an item is always a frame.
+ */
+export function contentViewOptions(def: ResolvedStreamDefinition): Omit<ContentViewOptions, 'onRemove'> {
+  let perSecond = 0;
+  for (const t of def.tracks) perSecond += t.trackType === TrackType.AUDIO ? 50 : def.frameRate;
+  return {
+    bufferDuration: def.bufferDuration,
+    itemCount: Math.max(11, Math.ceil((perSecond * def.bufferDuration) / SECOND)),
+    frameRate: def.frameRate,
+    streamingType: def.streamingType,
+    fragmentDuration: def.fragmentDuration,
+    overflowPolicy: def.viewOverflowPolicy,
+    pressurePolicy: def.storePressurePolicy,
+    maxLatency: def.maxLatency,
+    // Staleness is measured by BUFFERING ACKs: without ACKs there is nothing to measure.
+    connectionStalenessDuration: def.fragmentAcks ? def.connectionStalenessDuration : 0,
+    retentionPeriod: def.retentionPeriod,
+  };
 }

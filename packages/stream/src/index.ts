@@ -1,7 +1,9 @@
 /**
  * @module @kvs-ts/stream
- * The producer stream of PIC in TypeScript: the table-driven stream state machine with PIC's
- * states, accept sets, retries and recovery rows; exponential backoff with full jitter.
+ * The producer stream of PIC in TypeScript: `KinesisVideoStream` (stream.ts) with its intake,
+ * state machine (PIC's states, accept sets, retries and recovery rows), upload sessions (one per
+ * PutMedia connection, the seam a transport serves), ACK handling and metrics; exponential
+ * backoff with full jitter. Split by who calls in: docs/decisions/stream-split.md.
  */
 
 export type { BackoffConfig } from './backoff';
@@ -24,6 +26,8 @@ export type {
   StreamService,
 } from './service';
 export { systemClock } from './service';
+export type { UploadConnection } from './session';
+export { UploadHandleState, uploadHandleStateName } from './session';
 export type { StateDefinition, StreamStatus, TransitionInput } from './states';
 export {
   acceptsTransition,
@@ -31,20 +35,18 @@ export {
   SERVICE_CALL_MAX_RETRY_COUNT,
   STREAM_STATE_TABLE,
   StreamState,
-  shouldRetry,
   streamStateName,
 } from './states';
-export type { KinesisVideoStreamOptions, StreamData, StreamEvents, StreamMetrics } from './stream';
+export { KinesisVideoStream } from './stream';
 export {
   DEFAULT_SERVICE_CALL_TIMEOUT,
   INTERMITTENT_PRODUCER_MAX_TIMEOUT,
   INTERMITTENT_PRODUCER_PERIOD,
   INTERMITTENT_PRODUCER_START_DELAY,
-  KinesisVideoStream,
   MAX_BLOCKING_PUT_WAIT,
   MAX_ENFORCED_TOKEN_EXPIRATION_DURATION,
   MIN_STREAMING_TOKEN_EXPIRATION_DURATION,
   STREAM_CLOSED_TIMEOUT,
   STREAMING_TOKEN_EXPIRATION_GRACE_PERIOD,
-} from './stream';
-export { UploadHandleState, uploadHandleStateName } from './upload';
+} from './timing';
+export type { KinesisVideoStreamOptions, StreamData, StreamEvents, StreamMetrics } from './types';

@@ -3,6 +3,7 @@
 // in tests) and a clock.
 
 import type { ServiceCallResult } from '@kvs-ts/core';
+import type { UploadConnection } from './session';
 import type { StreamStatus } from './states';
 
 /** Every service call reports a {@link ServiceCallResult} (HTTP status or PIC's own codes). */
@@ -45,12 +46,14 @@ export interface PutStreamRequest<T = unknown> {
    * `streamTerminated(uploadHandle, result)`.
    */
   uploadHandle: number;
+  /** The same connection as an object: pull, ack and end without passing the handle around. */
+  connection: UploadConnection;
 }
 
 /**
  * The control-plane calls and the PutMedia connection, as PIC's service-call callbacks. Each
- * resolves with a result code (a rejection counts as {@link ServiceCallResult.UNKNOWN}, or the
- * `result` property of the rejection if it has one).
+ * resolves with a result code; a rejection counts as the rejection's numeric `result` property
+ * when it has one (a transport's typed error), else as {@link ServiceCallResult.UNKNOWN}.
  */
 export interface StreamService<T = unknown> {
   describeStream(streamName: string): Promise<ServiceCallOutcome & { description?: StreamDescription }>;

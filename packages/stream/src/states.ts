@@ -2,7 +2,25 @@
 // the same states and bit values (so logs line up with AWS's), the same accept sets, retry
 // limits and failure statuses, and the same next-state rules including the recovery rows.
 
-import { isRetriableResult, ServiceCallResult, StatusCode, serviceCallResultStatus } from '@kvs-ts/core';
+import {
+  isRetriableResult,
+  isRetriableStatus,
+  KvsError,
+  ServiceCallResult,
+  StatusCode,
+  serviceCallResultStatus,
+} from '@kvs-ts/core';
+import { DEFAULT_BACKOFF, ExponentialBackoff } from './backoff';
+import type { ResolvedStreamDefinition } from './definition';
+import type { StreamCounters } from './metrics';
+import type { Clock, ServiceCallOutcome, StreamService } from './service';
+import {
+  MAX_ENFORCED_TOKEN_EXPIRATION_DURATION,
+  MAX_TOKEN_JITTER,
+  MIN_STREAMING_TOKEN_EXPIRATION_DURATION,
+  STREAMING_TOKEN_EXPIRATION_GRACE_PERIOD,
+  TOKEN_JITTER_THRESHOLD,
+} from './timing';
 
 /** Stream states, bit for bit PIC's `STREAM_STATE_*`. */
 export const StreamState = {
@@ -37,7 +55,7 @@ export interface StateDefinition {
 /** `SERVICE_CALL_MAX_RETRY_COUNT`. */
 export const SERVICE_CALL_MAX_RETRY_COUNT = 5;
 
-/** The stream state table (anchors-aws.md §1.3). */
+/** The stream state table (PIC's `StreamState.c` STREAM_STATE_MACHINE_STATES). */
 export const STREAM_STATE_TABLE: Readonly<Record<StreamState, StateDefinition>> = {
   [S.NONE]: { state: S.NONE, accept: 0, maxRetries: 0, failStatus: StatusCode.STATUS_INVALID_STREAM_READY_STATE },
   [S.NEW]: {
@@ -226,7 +244,371 @@ export function acceptsTransition(from: StreamState, to: StreamState): boolean {
   return (STREAM_STATE_TABLE[to].accept & from) !== 0;
 }
 
-/** Whether a failed service call in `state` should be retried at all (PIC's serviceCallResultRetry). */
-export function shouldRetry(result: number): boolean {
-  return isRetriableResult(result);
+// -------------------------------------------------------------------------------------------------
+// The execute half: PIC's `execute*State` functions and stepStateMachine, beside the `from*`
+// rules above. The machine owns the state, the last service-call result, the retry count, the
+// backoff and the service calls in flight; what a state means for the stream's data (open a
+// connection, give up) goes to its host.
+
+/** What the state machine needs from its stream. */
+export interface StateMachineHost<T> {
+  readonly definition: ResolvedStreamDefinition;
+  readonly service: StreamService<T>;
+  readonly clock: Clock;
+  readonly counters: StreamCounters;
+  readonly deviceName: string;
+  /** Random source for jitter. */
+  readonly random: () => number;
+  /** The stream stopped taking frames (a failure then is final, not restarted). */
+  readonly stopping: boolean;
+  /** Service call timeout, µs. */
+  readonly serviceCallTimeout: number;
+  /** The state moved. */
+  stateChanged(next: StreamState, previous: StreamState): void;
+  /** READY was reached. */
+  reachedReady(): void;
+  /** READY: whether to open a connection now (data to send, no rotation waiting for its MKV stream). */
+  wantsConnection(): boolean;
+  /** STOPPED: whether the stream stopped and has nothing left to send (then it stays). */
+  drained(): boolean;
+  /** PUT_STREAM: open a connection (through {@link StreamStateMachine.call}). */
+  openConnection(): void;
+  /** The token expires soon: rotate the connection. */
+  rotate(): void;
+  /** A problem that does not stop the stream. */
+  report(error: KvsError): void;
+  /** The stream gives up with `error` (the machine halts). */
+  failed(error: KvsError): void;
+}
+
+/** The stream state machine of one stream. */
+export class StreamStateMachine<T = unknown> {
+  private stateValue: StreamState = S.NEW;
+  private localRetries = 0;
+  private lastResult: number = ServiceCallResult.NOT_SET;
+  private streamStatus: StreamStatus | undefined;
+  private arnValue: string | undefined;
+  private endpointValue: string | undefined;
+  private tokenValue: T | undefined;
+  private halted = false;
+  /** Service call generation: results of calls made before a reset are ignored. */
+  private generation = 0;
+  /** The backoff wait before the next step, or the restart after a retriable failure. */
+  private timer: unknown;
+  private rotationTimer: unknown;
+  /** Timers of service calls in flight (their timeouts). */
+  private readonly callTimers = new Set<unknown>();
+  private readonly backoff: ExponentialBackoff;
+
+  constructor(private readonly host: StateMachineHost<T>) {
+    this.backoff = new ExponentialBackoff(DEFAULT_BACKOFF, host.random);
+  }
+
+  get state(): StreamState {
+    return this.stateValue;
+  }
+
+  /** The stream ARN from describe/create. */
+  get arn(): string | undefined {
+    return this.arnValue;
+  }
+
+  /** The PUT_MEDIA endpoint from GetDataEndpoint. */
+  get endpoint(): string | undefined {
+    return this.endpointValue;
+  }
+
+  /** The streaming token from the last GetStreamingToken. */
+  get token(): T | undefined {
+    return this.tokenValue;
+  }
+
+  /** Whether a step waits for a backoff timer. */
+  get waiting(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** In `state` with no step pending: a step now would leave it. */
+  idleIn(state: StreamState): boolean {
+    return this.stateValue === state && this.timer === undefined;
+  }
+
+  /** The service acknowledged data: failures from here on start the backoff over. */
+  connectionWorks(): void {
+    this.backoff.reset();
+  }
+
+  /** PIC's stepStateMachine: pick the next state from the last result, check, retry or move, execute. */
+  step(): void {
+    if (this.halted || this.timer !== undefined) return;
+    const current = this.stateValue;
+    const def = this.host.definition;
+    const decision = nextStreamState(current, {
+      result: this.lastResult,
+      streamStatus: this.streamStatus,
+      hasTags: Object.keys(def.tags).length > 0,
+      allowStreamCreation: def.allowStreamCreation,
+      recoverOnError: def.restartOnError,
+    });
+    if ('fail' in decision) return this.fail(decision.fail);
+    let next = decision.next;
+    if (!acceptsTransition(current, next))
+      return this.fail(
+        StatusCode.STATUS_INVALID_STREAM_STATE,
+        `${streamStateName(current)} → ${streamStateName(next)}`,
+      );
+    const R = ServiceCallResult;
+    const r = this.lastResult;
+    let delay = 0;
+    if (next === current && current !== S.STREAMING) {
+      this.localRetries++;
+      this.host.counters.retries++;
+      const row = STREAM_STATE_TABLE[current];
+      if (r !== R.OK && r !== R.NOT_SET && !isRetriableResult(r)) return this.fail(serviceCallResultStatus(r));
+      if (row.maxRetries !== 0 && this.localRetries > row.maxRetries) {
+        if (current !== S.TAG_STREAM) return this.fail(row.failStatus);
+        // Tagging is best effort (PIC reports STATUS_TAG_STREAM_CALL_FAILED and goes on).
+        this.host.report(
+          new KvsError('STATUS_TAG_STREAM_CALL_FAILED', `TagResource failed ${row.maxRetries + 1} times`),
+        );
+        next = S.GET_ENDPOINT;
+        this.localRetries = 0;
+      } else {
+        delay = this.backoff.next(this.host.clock.now());
+      }
+    } else {
+      this.localRetries = 0;
+      // PIC's transition hook waits before any transition that follows a failed result, so a
+      // PutMedia that keeps failing cannot spin through describe → endpoint → token → put.
+      if (r !== R.OK && r !== R.NOT_SET && r !== R.STREAM_AUTH_IN_GRACE_PERIOD)
+        delay = this.backoff.next(this.host.clock.now());
+    }
+    this.setState(next);
+    if (delay > 0) this.after(delay, () => this.execute());
+    else this.execute();
+  }
+
+  /** Leaves the current state for STOPPED with `result` (a connection ended, a rotation) and steps. */
+  restart(result: number): void {
+    if (this.timer !== undefined) return;
+    this.lastResult = result;
+    this.setState(S.STOPPED);
+    this.step();
+  }
+
+  /** PIC's execute*State functions. */
+  private execute(): void {
+    const def = this.host.definition;
+    const service = this.host.service;
+    const R = ServiceCallResult;
+    switch (this.stateValue) {
+      case S.NEW:
+        this.lastResult = R.NOT_SET;
+        return this.step();
+      case S.DESCRIBE:
+        return this.call(
+          () => service.describeStream(def.streamName),
+          (out) => {
+            this.streamStatus = undefined;
+            if (out.result !== R.OK) return;
+            const d = out.description;
+            if (d === undefined || typeof d.streamArn !== 'string' || d.streamArn.length === 0)
+              return this.fail(StatusCode.STATUS_INVALID_DESCRIBE_STREAM_RESPONSE, 'DescribeStream gave no stream ARN');
+            this.arnValue = d.streamArn;
+            this.streamStatus = d.status;
+          },
+        );
+      case S.CREATE:
+        return this.call(
+          () =>
+            service.createStream({
+              deviceName: this.host.deviceName,
+              streamName: def.streamName,
+              contentType: def.contentType,
+              kmsKeyId: def.kmsKeyId,
+              retentionPeriod: def.retentionPeriod,
+            }),
+          (out) => {
+            if (out.result !== R.OK) return;
+            if (typeof out.streamArn !== 'string' || out.streamArn.length === 0)
+              return this.fail(StatusCode.STATUS_INVALID_CREATE_STREAM_RESPONSE, 'CreateStream gave no stream ARN');
+            this.arnValue = out.streamArn;
+            this.streamStatus = 'ACTIVE';
+          },
+        );
+      case S.TAG_STREAM:
+        return this.call(
+          () => service.tagStream({ streamArn: this.arnValue ?? '', streamName: def.streamName, tags: def.tags }),
+          () => {},
+        );
+      case S.GET_ENDPOINT:
+        return this.call(
+          () => service.getDataEndpoint({ streamName: def.streamName, apiName: 'PUT_MEDIA' }),
+          (out) => {
+            if (out.result !== R.OK) return;
+            if (typeof out.endpoint !== 'string' || out.endpoint.length === 0 || out.endpoint.length > 10_000) {
+              this.host.report(new KvsError('STATUS_INVALID_URI_LEN', 'GetDataEndpoint gave no usable endpoint'));
+              return R.UNKNOWN;
+            }
+            this.endpointValue = out.endpoint;
+          },
+        );
+      case S.GET_TOKEN:
+        return this.call(
+          () => service.getStreamingToken({ streamName: def.streamName }),
+          (out) => (out.result === R.OK ? this.acceptToken(out.token, out.expiration) : undefined),
+        );
+      case S.READY:
+        this.host.reachedReady();
+        // Open a connection once there is something to send (PIC waits for data too).
+        if (this.host.wantsConnection()) this.step();
+        return;
+      case S.PUT_STREAM:
+        return this.host.openConnection();
+      case S.STREAMING:
+        // The backoff starts over once the service acknowledges data (or after 90 s of quiet).
+        return;
+      case S.STOPPED:
+        if (this.host.drained()) return;
+        return this.step();
+    }
+  }
+
+  /**
+   * Runs a service call with a timeout and feeds its result to the state machine. `onResult` may
+   * return another result to step with (a response the machine cannot use).
+   */
+  call<O extends ServiceCallOutcome>(invoke: () => Promise<O>, onResult: (out: O) => unknown, dataPlane = false): void {
+    const clock = this.host.clock;
+    const generation = this.generation;
+    const state = this.stateValue;
+    const started = clock.now();
+    let settled = false;
+    const settle = (out: O) => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timeout);
+      this.callTimers.delete(timeout);
+      this.host.counters.callLatency(dataPlane, clock.now() - started);
+      if (generation !== this.generation || state !== this.stateValue || this.halted) return;
+      this.lastResult = typeof out?.result === 'number' ? out.result : ServiceCallResult.UNKNOWN;
+      const override = onResult(out);
+      if (typeof override === 'number') this.lastResult = override;
+      if (!this.halted) this.step();
+    };
+    const timeout = clock.setTimeout(
+      () => settle({ result: ServiceCallResult.REQUEST_TIMEOUT } as O),
+      this.host.serviceCallTimeout,
+    );
+    this.callTimers.add(timeout);
+    let promise: Promise<O>;
+    try {
+      promise = invoke();
+    } catch (e) {
+      promise = Promise.reject(e);
+    }
+    Promise.resolve(promise).then(settle, (e: unknown) => settle({ result: rejectionResult(e) } as O));
+  }
+
+  /**
+   * PIC's getStreamingTokenResult: bounds and jitter on the expiration; schedules the rotation.
+   * Returns UNKNOWN for an expiration the stream cannot use.
+   */
+  private acceptToken(token: T | undefined, expiration: number | undefined): number | undefined {
+    const now = this.host.clock.now();
+    if (typeof expiration !== 'number' || !(expiration >= now + MIN_STREAMING_TOKEN_EXPIRATION_DURATION)) {
+      this.host.report(
+        new KvsError(
+          'STATUS_INVALID_TOKEN_EXPIRATION',
+          `token expiration must be ≥ now + 30 s, got ${expiration === undefined ? 'none' : `${(expiration - now) / 1_000_000} s`}`,
+        ),
+      );
+      return ServiceCallResult.UNKNOWN;
+    }
+    let expires = Math.min(expiration, now + MAX_ENFORCED_TOKEN_EXPIRATION_DURATION);
+    const remaining = expires - now;
+    if (remaining > TOKEN_JITTER_THRESHOLD)
+      expires -= Math.min(MAX_TOKEN_JITTER, Math.floor(this.host.random() * remaining * 0.1));
+    this.tokenValue = token;
+    this.clearRotation();
+    this.rotationTimer = this.host.clock.setTimeout(
+      () => {
+        this.rotationTimer = undefined;
+        this.host.rotate();
+      },
+      Math.max(0, expires - STREAMING_TOKEN_EXPIRATION_GRACE_PERIOD - now),
+    );
+    return undefined;
+  }
+
+  /**
+   * The stream cannot go on in this state: with restart-on-error and a retriable status it
+   * reports and starts over from NEW after a backoff (the C producer's continuous-retry
+   * callbacks); otherwise it halts and the host fails the stream.
+   */
+  private fail(status: number, detail?: string): void {
+    const error = new KvsError(
+      status,
+      detail ?? `${streamStateName(this.stateValue)} failed (last result ${this.lastResult})`,
+    );
+    if (this.host.definition.restartOnError && isRetriableStatus(status) && !this.host.stopping) {
+      this.host.report(error);
+      this.localRetries = 0;
+      this.lastResult = ServiceCallResult.NOT_SET;
+      this.setState(S.NEW);
+      this.after(this.backoff.next(this.host.clock.now()), () => this.step());
+      return;
+    }
+    this.halted = true;
+    this.clearRotation();
+    this.host.failed(error);
+  }
+
+  private after(delay: number, run: () => void): void {
+    this.timer = this.host.clock.setTimeout(() => {
+      this.timer = undefined;
+      run();
+    }, delay);
+  }
+
+  private setState(next: StreamState): void {
+    if (next === this.stateValue) return;
+    const previous = this.stateValue;
+    this.stateValue = next;
+    this.host.stateChanged(next, previous);
+  }
+
+  /** Cancels the token rotation (the stream stops or fails). */
+  clearRotation(): void {
+    if (this.rotationTimer !== undefined) this.host.clock.clearTimeout(this.rotationTimer);
+    this.rotationTimer = undefined;
+  }
+
+  /** PIC's kinesisVideoStreamResetStream, the machine's part: back to NEW, nothing in flight. */
+  reset(): void {
+    this.stopTimers(false);
+    this.halted = false;
+    this.localRetries = 0;
+    this.lastResult = ServiceCallResult.NOT_SET;
+    this.backoff.reset();
+    this.setState(S.NEW);
+  }
+
+  /** Stops every timer and ignores calls in flight (free, and the first half of reset). */
+  stopTimers(halt = true): void {
+    this.generation++;
+    if (this.timer !== undefined) this.host.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.clearRotation();
+    for (const t of this.callTimers) this.host.clock.clearTimeout(t);
+    this.callTimers.clear();
+    if (halt) this.halted = true;
+  }
+}
+
+/** A rejected service call's result: the rejection's numeric `result` property, else UNKNOWN. */
+function rejectionResult(e: unknown): number {
+  if (e !== null && typeof e === 'object' && typeof (e as { result?: unknown }).result === 'number')
+    return (e as { result: number }).result;
+  return ServiceCallResult.UNKNOWN;
 }

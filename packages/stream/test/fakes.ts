@@ -331,3 +331,15 @@ export function setupStream(
   const consumer = new MockConsumer(stream as KinesisVideoStream<unknown>);
   return { clock, service, store, stream, states, errors, errorNames, dropped, consumer };
 }
+
+/**
+ * `setupStream`, with `errors` as the status names of the errors reported (the form the ACK and
+ * token-rotation tests compare).
+ */
+export function setupStreamWithErrorNames(
+  def: Partial<StreamDefinition> = {},
+  opts: { intermittentProducer?: boolean; storageSize?: number } = {},
+) {
+  const s = setupStream(def, opts);
+  return { ...s, errors: s.errorNames };
+}

@@ -1,0 +1,99 @@
+// PutMedia over fetch with a streamed request body (`duplex: 'half'`): for Deno, and for
+// Chromium over HTTP/2 (which delivers the response only after the body ends: ACKs then come
+// late, and together). Not for Node 20's fetch, which keeps every uploaded chunk until the
+// request ends (undici issue 4058): Node uses node.ts. Firefox and Safari cannot stream a request
+// body at all.
+
+import { KvsError, ServiceCallResult } from '@kvs-ts/core';
+import {
+  NETWORK_FAILURE,
+  PutMediaConnection,
+  type PutMediaOptions,
+  type PutMediaSource,
+  readLimited,
+} from './connection';
+import { type PutMediaTarget, signPutMedia } from './request';
+
+/** A fetch function (the global one by default). */
+export type FetchLike = (input: string, init: RequestInit & { duplex?: 'half' }) => Promise<Response>;
+
+/** Options of {@link putMediaWithFetch}. */
+export interface FetchPutMediaOptions extends PutMediaOptions {
+  fetch?: FetchLike;
+}
+
+/**
+ * Opens a PutMedia connection for `target` that streams `source`'s body and feeds its ACKs back.
+ * Resolves once the request is on its way (as AWS's C producer reports PutStream's result before
+ * the connection is even made); how the connection ends is reported to `source.end` with PIC's
+ * ServiceCallResult (200 after the last ACK, the HTTP error's result, NETWORK_CONNECTION_TIMEOUT
+ * for a failed or timed-out connection, NETWORK_READ_TIMEOUT for a stalled one).
+ */
+export async function putMediaWithFetch(
+  target: PutMediaTarget,
+  source: PutMediaSource,
+  options: FetchPutMediaOptions = {},
+): Promise<{ result: number }> {
+  const signed = await signPutMedia(target);
+  const fetchFn: FetchLike = options.fetch ?? (globalThis.fetch as FetchLike);
+  const conn = new PutMediaConnection(source, options);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // fetch reads the body once it has a connection to write it to.
+        conn.markConnected();
+        try {
+          const chunk = await conn.nextChunk();
+          if (chunk === undefined) controller.close();
+          else controller.enqueue(chunk);
+        } catch (e) {
+          controller.error(e);
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  conn.startTimers();
+  void run(fetchFn, signed.url, signed.fetchHeaders, body, conn);
+  return { result: ServiceCallResult.OK };
+}
+
+async function run(
+  fetchFn: FetchLike,
+  url: string,
+  headers: Record<string, string>,
+  body: ReadableStream<Uint8Array>,
+  conn: PutMediaConnection,
+): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetchFn(url, { method: 'POST', headers, body, duplex: 'half', signal: conn.abort.signal });
+  } catch (e) {
+    conn.fail(NETWORK_FAILURE, new KvsError('STATUS_PUT_STREAM_CALL_FAILED', `PutMedia: ${String(e)}`, { cause: e }));
+    return;
+  }
+  try {
+    if (!conn.responseStarted(response.status)) {
+      conn.errorResponse(response.status, response.headers, await readLimited(iterate(response.body)));
+      return;
+    }
+    for await (const chunk of iterate(response.body)) conn.ackBytes(chunk);
+    conn.responseEnded();
+  } catch (e) {
+    conn.fail(NETWORK_FAILURE, new KvsError('STATUS_PUT_STREAM_CALL_FAILED', `PutMedia: ${String(e)}`, { cause: e }));
+  }
+}
+
+async function* iterate(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+  if (body === null) return;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
