@@ -239,18 +239,18 @@ export class FragmentAssembler {
 }
 
 /**
- * The fragments of a body (a fetch Response's `body`, a file stream), in order. Rejects with a
+ * The fragments of a body (a fetch Response's `body`, a file stream, an array of chunks), in order. Rejects with a
  * KvsError on malformed MKV; the fragments before the fault were yielded.
  */
 export async function* readFragments(
-  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options?: MkvParserOptions,
 ): AsyncGenerator<MediaFragment, void, undefined> {
   const ready: MediaFragment[] = [];
   const assembler = new FragmentAssembler({ fragment: (f) => ready.push(f) }, options);
-  const iterable: AsyncIterable<Uint8Array> =
-    Symbol.asyncIterator in body
-      ? (body as AsyncIterable<Uint8Array>)
+  const iterable: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
+    Symbol.asyncIterator in body || Symbol.iterator in body
+      ? (body as AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
       : readableToIterable(body as ReadableStream<Uint8Array>);
   for await (const chunk of iterable) {
     if (!(chunk instanceof Uint8Array)) throw new KvsError('STATUS_INVALID_ARG', 'a body chunk is not a Uint8Array');

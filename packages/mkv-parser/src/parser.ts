@@ -89,9 +89,8 @@ export class MkvParser {
   private trackByNumber: (MkvTrack | undefined)[] = [];
   private clusterTimecode = 0;
   private inCluster = false;
-  /** The TimestampScale whose µs per tick (in lowest terms) `tickNum / tickDen` hold: see toUs(). */
-  private ratioScale = 0;
-  private tickNum = 0;
+  /** µs per tick of the TimestampScale in force, in lowest terms (see setTimecodeScale). */
+  private tickNum = DEFAULT_TIMECODE_SCALE_NS / 1000;
   private tickDen = 1;
 
   // BlockGroup under construction: the Block is held (as a view) until the group ends, since
@@ -171,6 +170,7 @@ export class MkvParser {
         return true;
       case Id.Segment:
         this.info = { timecodeScale: DEFAULT_TIMECODE_SCALE_NS };
+        this.setTimecodeScale(DEFAULT_TIMECODE_SCALE_NS);
         this.tracksList = [];
         this.trackByNumber = [];
         this.handler.segmentStart?.(headerOffset, size === UNKNOWN_SIZE);
@@ -375,7 +375,7 @@ export class MkvParser {
       case Id.TimestampScale: {
         const scale = readUint(data);
         if (scale === 0) throw new KvsError('STATUS_MKV_INVALID_TIMECODE_SCALE', 'TimestampScale of 0');
-        this.info.timecodeScale = scale;
+        this.setTimecodeScale(scale);
         return;
       }
       case Id.Duration:
@@ -530,16 +530,17 @@ export class MkvParser {
     this.block(block, this.groupBlockOffset, true);
   }
 
+  /** Sets the TimestampScale in force, and its µs per tick for {@link toUs}. */
+  private setTimecodeScale(scale: number): void {
+    this.info.timecodeScale = scale;
+    ({ num: this.tickNum, den: this.tickDen } = usPerTick(scale));
+  }
+
   /**
-   * Ticks of the current TimestampScale → µs by @kvs-ts/core's ticksToUs rule (exact for
-   * epoch-based KVS times), with the scale's µs per tick worked out once per scale.
+   * Ticks → µs by @kvs-ts/core's ticksToUs rule (exact for epoch-based KVS times), with the
+   * scale's µs per tick worked out once. Kept this small so that the JIT always inlines it.
    */
   private toUs(ticks: number): number {
-    const scale = this.info.timecodeScale;
-    if (scale !== this.ratioScale) {
-      ({ num: this.tickNum, den: this.tickDen } = usPerTick(scale));
-      this.ratioScale = scale;
-    }
     return (ticks * this.tickNum) / this.tickDen;
   }
 

@@ -5,7 +5,15 @@
 // and the other frame is bumped, so the fragment starts exactly at its key frame and nothing of
 // the previous fragment shares its timecode.
 
-import { DEFAULT_TIMECODE_SCALE_NS, type Frame, FrameFlags, KvsError, ticksToUs, type TrackType, usToTicks } from '@kvs-ts/core';
+import {
+  DEFAULT_TIMECODE_SCALE_NS,
+  type Frame,
+  FrameFlags,
+  KvsError,
+  type TrackType,
+  ticksToUs,
+  usToTicks,
+} from '@kvs-ts/core';
 import { DEFAULT_MAX_FRAME_QUEUE_SIZE_PER_TRACK } from './constants';
 
 /** Ordering modes, as PIC's `FRAME_ORDER_MODE` (the A/V modes share one implementation here). */
