@@ -1,0 +1,31 @@
+// The received bytes a fragment still needs, addressed by absolute stream offset: chunks are kept
+// (as received, no copy) until the fragment they belong to has been cut out.
+
+export class ByteWindow {
+  private chunks: Array<{ offset: number; buf: Buffer }> = [];
+  /** Absolute offset of the next byte to append. */
+  end = 0;
+
+  append(buf: Buffer): void {
+    this.chunks.push({ offset: this.end, buf });
+    this.end += buf.length;
+  }
+
+  /** Copies bytes [from, to). */
+  slice(from: number, to: number): Buffer {
+    const parts: Buffer[] = [];
+    for (const { offset, buf } of this.chunks) {
+      const a = Math.max(from, offset);
+      const b = Math.min(to, offset + buf.length);
+      if (a < b) parts.push(buf.subarray(a - offset, b - offset));
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** Forgets every chunk that lies wholly before `offset`. */
+  dropBefore(offset: number): void {
+    let i = 0;
+    while (i < this.chunks.length && this.chunks[i].offset + this.chunks[i].buf.length <= offset) i++;
+    if (i > 0) this.chunks.splice(0, i);
+  }
+}

@@ -1,0 +1,52 @@
+// The emulator's data: streams as DescribeStream shows them, and their fragments as GetMedia,
+// ListFragments and GetMediaForFragmentList serve them.
+
+/** DescribeStream's StreamInfo.Status values. */
+export type StreamStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
+
+/** What is kept of a stream (persisted as JSON with a data dir). */
+export interface StreamMeta {
+  name: string;
+  arn: string;
+  deviceName?: string;
+  mediaType?: string;
+  kmsKeyId: string;
+  version: string;
+  status: StreamStatus;
+  /** Epoch ms. */
+  creationTime: number;
+  retentionHours: number;
+  tags: Record<string, string>;
+}
+
+/** One stored fragment: everything needed to answer GetMedia and ListFragments. */
+export interface Fragment {
+  /** 47-digit decimal string, increasing within a stream. */
+  number: string;
+  /** Epoch ms, cluster timecode (+ producer start for RELATIVE uploads). */
+  producerTimestampMs: number;
+  /** Epoch ms, when the fragment's first byte reached the emulator. */
+  serverTimestampMs: number;
+  durationMs: number;
+  /** Bytes of the cluster (FragmentSizeInBytes). */
+  size: number;
+  /** EBML header, Segment start, Info and Tracks of the MKV stream this fragment came in. */
+  header: Buffer;
+  /** The producer's fragment metadata: its Tags elements as sent (empty when none). */
+  tags: Buffer;
+  /** The Cluster, re-encoded with a known size, without the producer's Tags. */
+  cluster: Buffer;
+  /** Whether PERSISTED was (or may be) acknowledged. */
+  persisted: boolean;
+}
+
+export interface StreamRecord {
+  meta: StreamMeta;
+  fragments: Fragment[];
+  /** An open PutMedia (the service allows one per stream). */
+  putMediaOpen: boolean;
+  /** Open GetMedia connections (the service allows three per stream). */
+  getMediaOpen: number;
+  /** Called whenever a fragment is added (GetMedia's live tailing). */
+  listeners: Set<() => void>;
+}
