@@ -9,6 +9,7 @@ const USAGE = `usage: kvs <command> [options]
 commands:
   inspect FILE [--json]   summarise an MKV file or GetMedia capture (streamed; any size)
   demo [OUT]              package the sample in test-vectors/ as KVS MKV (default $TMPDIR/kvs-demo.mkv), then inspect it
+  emulator [options]      run the local KVS emulator (kvs emulator --help)
   help                    this text`;
 
 /** Where relative paths start: the caller's directory, also under `pnpm kvs` (INIT_CWD). */
@@ -48,6 +49,10 @@ export async function main(
       out.write(json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(files[0], report)}\n`);
       // A cut capture is still a useful answer; malformed bytes are an error.
       return report.error && !report.truncated ? 1 : 0;
+    }
+    case 'emulator': {
+      const { runEmulatorCli } = await import('@kvs-ts/emulator');
+      return runEmulatorCli(rest, { out: (s) => out.write(`${s}\n`), err: (s) => err.write(`${s}\n`) });
     }
     case 'demo': {
       const { demo } = await import('./demo');
