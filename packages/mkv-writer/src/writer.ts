@@ -371,8 +371,13 @@ export class MkvWriter {
       out.trackIndex = ti;
       // PIC's Stream.c drops non-key frames until the stream (or the fragment after an EoFR) starts.
       const fragmentKey = out.keyFrame && track.startsFragments;
-      if (!fragmentKey && (!this.started || this.eofr)) this.planSkip(out);
-      else this.planBlock(frame, fragmentKey, out);
+      if (!fragmentKey && (!this.started || this.eofr)) {
+        this.planSkip(out);
+      } else {
+        this.planTimes(frame, fragmentKey, out);
+        this.planPayload(data, out);
+        this.planLayout(flags, out);
+      }
     }
     out.seq = this.seq;
     return out;
@@ -387,10 +392,8 @@ export class MkvWriter {
     this.fillCommittedTimes(out);
   }
 
-  /** A frame that becomes a SimpleBlock, after the stream header and/or a cluster start it brings. */
-  private planBlock(frame: Frame, fragmentKey: boolean, out: PlannedFrame): void {
-    this.planTimes(frame, fragmentKey, out);
-    this.planPayload(frame.data, out);
+  /** The bytes before a SimpleBlock's payload: stream header and/or cluster start, tags, block header. */
+  private planLayout(flags: number, out: PlannedFrame): void {
     const kind = out.kind;
     // The stream header at a stream start; the fragment metadata at a cluster start.
     let streamHeader = EMPTY;
@@ -405,7 +408,6 @@ export class MkvWriter {
       }
       tags = this.tagsCache;
     }
-    const flags = frame.flags;
     let blockFlags = 0;
     if (out.keyFrame) blockFlags |= SimpleBlockFlags.KEY_FRAME;
     if (flags & FrameFlags.DISCARDABLE) blockFlags |= SimpleBlockFlags.DISCARDABLE;
