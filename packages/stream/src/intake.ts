@@ -20,6 +20,10 @@ import type { StreamCounters } from './metrics';
 import type { Clock } from './service';
 
 const F = ViewItemFlags;
+// Module-level copies of imported constants read per frame (see session.ts).
+const KEY_FRAME = FrameFlags.KEY_FRAME;
+const NO_SIGNAL = PressureSignal.NONE;
+const { STREAM_START, FRAGMENT_START, FRAGMENT_END } = ViewItemFlags;
 const SECOND = 1_000_000;
 const EMPTY = new Uint8Array(0);
 /** MKV bytes a frame may bring along in the store (block header, a cluster start, tags), for room checks. */
@@ -320,7 +324,7 @@ export class Intake {
   private store(frame: Frame): void {
     // Only a key frame that can start a fragment (video, on an A/V stream) may start a new MKV
     // stream or end a skip: an AAC frame is a key frame too.
-    const key = (frame.flags & FrameFlags.KEY_FRAME) !== 0 && this.fragmentTracks.has(frame.trackId);
+    const key = (frame.flags & KEY_FRAME) !== 0 && this.fragmentTracks.has(frame.trackId);
     if (key && this.resetOnKeyFrame) {
       this.resetOnKeyFrame = false;
       this.skipUntilKeyFrame = false;
@@ -338,9 +342,9 @@ export class Intake {
       return;
     }
     let flags = 0;
-    if (plan.streamStart) flags |= F.STREAM_START;
-    if (plan.clusterStart) flags |= F.FRAGMENT_START;
-    if (plan.endOfFragment) flags |= F.FRAGMENT_END;
+    if (plan.streamStart) flags |= STREAM_START;
+    if (plan.clusterStart) flags |= FRAGMENT_START;
+    if (plan.endOfFragment) flags |= FRAGMENT_END;
     const v = this.view;
     const dst = v.reserve(plan.dtsUs, plan.ptsUs, plan.durationUs, flags, plan.size);
     try {
@@ -350,7 +354,7 @@ export class Intake {
       throw e;
     }
     const before = v.head;
-    let signals: number = PressureSignal.NONE;
+    let signals: number = NO_SIGNAL;
     try {
       signals = v.commit();
     } finally {

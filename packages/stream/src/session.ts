@@ -125,7 +125,10 @@ export interface SessionHost {
 }
 
 const EMPTY = new Uint8Array(0);
+// Module-level copies of imported constants read per item: a bundler or tsx may turn each read of
+// an imported binding into a property lookup on the module (see docs/benchmarks.md, stream).
 const { FRAGMENT_START, FRAGMENT_END } = ViewItemFlags;
+const FRAGMENT_LIMIT = ItemBoundary.FRAGMENT_LIMIT;
 
 /** One PutMedia connection: PIC's upload handle. */
 export class UploadSession {
@@ -328,12 +331,7 @@ export class UploadSession {
   private nextItem(maxBytes: number): Pull {
     const v = this.host.view;
     let i = v.getNext();
-    if (
-      i >= 0 &&
-      this.item >= 0 &&
-      !(v.itemFlags(i) & ItemBoundary.FRAGMENT_LIMIT) &&
-      v.itemFragment(i) !== this.fragment
-    ) {
+    if (i >= 0 && this.item >= 0 && !(v.itemFlags(i) & FRAGMENT_LIMIT) && v.itemFragment(i) !== this.fragment) {
       // Eviction took the start of this item's fragment after the session sent the previous
       // one: sending it would put it under the wrong cluster. Skip to the next fragment boundary.
       // (Index order does not tell: an eviction may have moved the in-flight item into a later

@@ -13,6 +13,8 @@ import type { StreamData } from './types';
 
 const F = ViewItemFlags;
 const EMPTY = new Uint8Array(0);
+// Module-level copies of imported constants read per pull (see session.ts).
+const { NOTHING, DONE, ABORTED, ENDED } = Pull;
 
 /** What the sessions need from their stream. */
 export interface SessionsHost {
@@ -21,22 +23,27 @@ export interface SessionsHost {
   readonly intake: Intake;
   /** The stream's reused getStreamData result. */
   readonly out: StreamData;
-  /** The stream stopped taking frames. */
-  readonly stopping: boolean;
   /** An item was handed out (the staleness check). */
   itemHandedOut(): void;
   /** Items given up because they can never be sent whole or under the right cluster. */
   readonly dropped: DroppedItemReport;
 }
 
-/** The stream's upload sessions and the replay between them. */
-export class UploadSessions {
+/**
+ * The stream's upload sessions and the replay between them. It is also what every session is
+ * given as its host (plain fields, read per item without a getter chain).
+ */
+export class UploadSessions implements SessionHost {
+  readonly view: ContentView;
+  readonly out: StreamData;
+  /** The stream stopped taking frames (set by {@link stop}, cleared by {@link reset}). */
+  stopping = false;
+  readonly awaitsPersisted: boolean;
+  readonly dropped: DroppedItemReport;
   private readonly list: UploadSession[] = [];
   private nextHandle = 1;
   /** Handles dropped by a reset or free: their transports read END_OF_STREAM. */
   private readonly droppedHandles = new Set<number>();
-  /** What every session is given. */
-  private readonly sessionHost: SessionHost;
   /** Set when a connection that had sent data ended unexpectedly: roll back at the next session. */
   private rollback: { hostAlive: boolean } | undefined;
   /**
@@ -49,21 +56,22 @@ export class UploadSessions {
 
   constructor(private readonly host: SessionsHost) {
     const def = host.definition;
-    this.sessionHost = {
-      view: host.view,
-      out: host.out,
-      get stopping() {
-        return host.stopping;
-      },
-      closingTags: (needed) => {
-        const tags = this.pendingTail ?? (needed ? host.intake.writer.endOfStreamTags() : EMPTY);
-        this.pendingTail = undefined;
-        return tags;
-      },
-      itemHandedOut: () => host.itemHandedOut(),
-      dropped: host.dropped,
-      awaitsPersisted: def.fragmentAcks && def.retentionPeriod !== 0,
-    };
+    this.view = host.view;
+    this.out = host.out;
+    this.dropped = host.dropped;
+    this.awaitsPersisted = def.fragmentAcks && def.retentionPeriod !== 0;
+  }
+
+  /** SessionHost: closing tags for a session that ends (the held-back ones first). */
+  closingTags(needed: boolean): Uint8Array {
+    const tags = this.pendingTail ?? (needed ? this.host.intake.writer.endOfStreamTags() : EMPTY);
+    this.pendingTail = undefined;
+    return tags;
+  }
+
+  /** SessionHost: an item was handed out. */
+  itemHandedOut(): void {
+    this.host.itemHandedOut();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -71,7 +79,7 @@ export class UploadSessions {
 
   /** A new session (state NEW) for a PutMedia about to open; its connection calls `stream`. */
   open(createTime: number, stream: ConnectionTarget): UploadSession {
-    const s = new UploadSession(this.nextHandle++, createTime, this.nextSessionStart(), this.sessionHost, stream);
+    const s = new UploadSession(this.nextHandle++, createTime, this.nextSessionStart(), this, stream);
     this.list.push(s);
     return s;
   }
@@ -82,11 +90,11 @@ export class UploadSessions {
    */
   pull(handle: number, maxBytes: number): Pull {
     const s = this.get(handle);
-    if (s === undefined) return this.droppedHandles.has(handle) ? Pull.DONE : Pull.ABORTED;
+    if (s === undefined) return this.droppedHandles.has(handle) ? DONE : ABORTED;
     const settled = s.settle();
     if (settled !== undefined) return settled;
-    if (this.sending() !== s) return Pull.NOTHING;
-    if (!s.started && !this.begin(s)) return this.endIfUnstartable(s) ? Pull.ENDED : Pull.NOTHING;
+    if (this.sending() !== s) return NOTHING;
+    if (!s.started && !this.begin(s)) return this.endIfUnstartable(s) ? ENDED : NOTHING;
     return s.pull(maxBytes);
   }
 
@@ -138,6 +146,7 @@ export class UploadSessions {
 
   /** The stream stopped: every session sends what is left and ends; `tags` close the last MKV stream. */
   stop(tags: Uint8Array): void {
+    this.stopping = true;
     if (tags.length > 0) {
       // The tail of the last fragment goes out after the buffered frames.
       const s = this.sending();
@@ -163,10 +172,11 @@ export class UploadSessions {
   }
 
   /**
-   * Forgets the replay and the waiting end-of-stream tags (resetStream, once the view is empty:
-   * while it empties, a pending replay still makes sent items count as lost).
+   * Forgets the stop, the replay and the waiting end-of-stream tags (resetStream, once the view is
+   * empty: while it empties, a pending replay still makes sent items count as lost).
    */
-  clearReplay(): void {
+  reset(): void {
+    this.stopping = false;
     this.rollback = undefined;
     this.cutItem = -1;
     this.pendingTail = undefined;

@@ -51,6 +51,12 @@ const S = StreamState;
 const R = ServiceCallResult;
 const F = ViewItemFlags;
 const EMPTY = new Uint8Array(0);
+// Module-level copies of imported constants read per frame (see session.ts).
+const PULL_DATA = Pull.DATA;
+const PULL_ENDED = Pull.ENDED;
+const PULL_ENDED_AWAITING_ACK = Pull.ENDED_AWAITING_ACK;
+const STATUS_OF_PULL = PULL_STATUS;
+const NO_SIGNAL = PressureSignal.NONE;
 
 /**
  * One KVS stream of a producer. Create it, `start()` it, `putFrame()` into it; a transport
@@ -152,9 +158,6 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
       definition: def,
       intake: this.intake,
       out: this.result,
-      get stopping() {
-        return self.stopping;
-      },
       itemHandedOut: () => this.checkStaleness(),
       dropped: (pts, fragmentStart) => this.reportDropped(pts, fragmentStart, RemoveReason.VIEW_OVERFLOW),
     });
@@ -276,7 +279,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 
   /** A frame is in the view: pressure events, data for the connection, and READY may connect. */
   private onStored(signals: number): void {
-    if (signals !== PressureSignal.NONE) this.pressure(signals);
+    if (signals !== NO_SIGNAL) this.pressure(signals);
     this.dataAvailable();
     if (this.machine.idleIn(S.READY) && !this.awaitStreamStart) this.machine.step();
   }
@@ -372,7 +375,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.view.removeAll();
     this.view.clearStreamStartHeader();
     this.intake.reset();
-    this.sessions.clearReplay();
+    this.sessions.reset();
     this.failure = undefined;
     this.isReady = false;
     this.machine.reset();
@@ -534,10 +537,10 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     out.data = EMPTY;
     if (!(maxBytes > 0)) throw new KvsError('STATUS_INVALID_ARG', `maxBytes must be > 0, got ${maxBytes}`);
     const step = this.sessions.pull(uploadHandle, maxBytes);
-    out.status = PULL_STATUS[step];
-    if (step === Pull.DATA) this.counters.transferredBytes += out.data.length;
+    out.status = STATUS_OF_PULL[step];
+    if (step === PULL_DATA) this.counters.transferredBytes += out.data.length;
     // The next connection may start now (the transport still reports this one's end).
-    else if (step === Pull.ENDED || step === Pull.ENDED_AWAITING_ACK) this.afterSessionEnd();
+    else if (step === PULL_ENDED || step === PULL_ENDED_AWAITING_ACK) this.afterSessionEnd();
     return out;
   }
 
