@@ -19,7 +19,6 @@ import type { ResolvedStreamDefinition } from './definition';
 import type { StreamCounters } from './metrics';
 import type { Clock } from './service';
 
-const F = ViewItemFlags;
 // Module-level copies of imported constants read per frame (see session.ts).
 const KEY_FRAME = FrameFlags.KEY_FRAME;
 const NO_SIGNAL = PressureSignal.NONE;
