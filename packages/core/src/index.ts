@@ -6,6 +6,8 @@
 
 export type { FragmentAck } from './ack';
 export { FragmentAckType } from './ack';
+export type { ByteSource } from './chunks';
+export { chunksOf } from './chunks';
 export type { KvsErrorOptions } from './error';
 export { isKvsError, KvsError } from './error';
 export {

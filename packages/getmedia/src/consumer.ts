@@ -5,22 +5,11 @@
 // after the token. The GetMedia call itself is injected (KinesisVideoApi.getMedia from
 // @kvs-ts/api, or anything returning the body), so this stays runtime-neutral.
 
+import type { StartSelector } from '@kvs-ts/api';
 import { isKvsError, KvsError } from '@kvs-ts/core';
 import { FragmentAssembler, type MediaFragment } from './fragments';
 
-/** Where GetMedia starts (GetMedia's StartSelector; timestamps µs since the epoch). */
-export interface StartSelector {
-  startSelectorType:
-    | 'FRAGMENT_NUMBER'
-    | 'SERVER_TIMESTAMP'
-    | 'PRODUCER_TIMESTAMP'
-    | 'NOW'
-    | 'EARLIEST'
-    | 'CONTINUATION_TOKEN';
-  afterFragmentNumber?: string;
-  startTimestamp?: number;
-  continuationToken?: string;
-}
+export type { StartSelector };
 
 /** Opens a GetMedia body from `start`. */
 export type OpenGetMedia = (start: StartSelector, signal: AbortSignal) => Promise<ReadableStream<Uint8Array>>;

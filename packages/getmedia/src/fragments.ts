@@ -8,7 +8,7 @@
 // _EXCEPTION_ERROR_CODE / _EXCEPTION_MESSAGE. Tags the producer put into the fragment (fragment
 // metadata) are kept in `tags`. Frames are views of the input, never copies.
 
-import { KvsError } from '@kvs-ts/core';
+import { type ByteSource, chunksOf, KvsError } from '@kvs-ts/core';
 import {
   type ClusterStart,
   type MkvFrame,
@@ -243,33 +243,16 @@ export class FragmentAssembler {
  * KvsError on malformed MKV; the fragments before the fault were yielded.
  */
 export async function* readFragments(
-  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  body: ByteSource,
   options?: MkvParserOptions,
 ): AsyncGenerator<MediaFragment, void, undefined> {
   const ready: MediaFragment[] = [];
   const assembler = new FragmentAssembler({ fragment: (f) => ready.push(f) }, options);
-  const iterable: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
-    Symbol.asyncIterator in body || Symbol.iterator in body
-      ? (body as AsyncIterable<Uint8Array> | Iterable<Uint8Array>)
-      : readableToIterable(body as ReadableStream<Uint8Array>);
-  for await (const chunk of iterable) {
+  for await (const chunk of chunksOf(body)) {
     if (!(chunk instanceof Uint8Array)) throw new KvsError('STATUS_INVALID_ARG', 'a body chunk is not a Uint8Array');
     assembler.push(chunk);
     while (ready.length > 0) yield ready.shift() as MediaFragment;
   }
   assembler.end();
   while (ready.length > 0) yield ready.shift() as MediaFragment;
-}
-
-async function* readableToIterable(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }

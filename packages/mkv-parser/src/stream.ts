@@ -1,6 +1,7 @@
 // The async form: iterate over MKV events from a ReadableStream (fetch bodies, GetMedia) or
 // any (async) iterable of chunks. Events are plain objects the caller may keep.
 
+import { type ByteSource, chunksOf } from '@kvs-ts/core';
 import { MkvParser, type MkvParserOptions } from './parser';
 import type { ClusterStart, EbmlHeader, MkvFrame, MkvTag, MkvTrack, SegmentInfo } from './types';
 
@@ -17,7 +18,7 @@ export type MkvEvent =
   | { type: 'tags'; tags: MkvTag[]; offset: number };
 
 /** A source of MKV bytes. */
-export type MkvSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+export type MkvSource = ByteSource;
 
 /**
  * Parses an MKV byte stream and yields its events in order. Frames are copies of the frame
@@ -43,7 +44,7 @@ export async function* parseMkv(source: MkvSource, options: MkvParserOptions = {
   // What a chunk produced is yielded before reading more, and before any error it raised, so
   // the events a consumer sees never depend on how the input was chunked.
   let failure: unknown;
-  for await (const chunk of chunks(source)) {
+  for await (const chunk of chunksOf(source)) {
     try {
       parser.push(chunk);
     } catch (e) {
@@ -60,20 +61,4 @@ export async function* parseMkv(source: MkvSource, options: MkvParserOptions = {
   }
   yield* queue;
   if (failure !== undefined) throw failure;
-}
-
-async function* chunks(source: MkvSource): AsyncIterable<Uint8Array> {
-  if (typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (source as ReadableStream<Uint8Array>).getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield value;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  yield* source as AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }

@@ -4,7 +4,7 @@
 // request ends (undici issue 4058): Node uses node.ts. Firefox and Safari cannot stream a request
 // body at all.
 
-import { KvsError, ServiceCallResult } from '@kvs-ts/core';
+import { chunksOf, KvsError, ServiceCallResult } from '@kvs-ts/core';
 import {
   NETWORK_FAILURE,
   PutMediaConnection,
@@ -74,26 +74,16 @@ async function run(
   }
   try {
     if (!conn.responseStarted(response.status)) {
-      conn.errorResponse(response.status, response.headers, await readLimited(iterate(response.body)));
+      conn.errorResponse(
+        response.status,
+        response.headers,
+        await readLimited(response.body === null ? null : chunksOf(response.body)),
+      );
       return;
     }
-    for await (const chunk of iterate(response.body)) conn.ackBytes(chunk);
+    if (response.body !== null) for await (const chunk of chunksOf(response.body)) conn.ackBytes(chunk);
     conn.responseEnded();
   } catch (e) {
     conn.fail(NETWORK_FAILURE, new KvsError('STATUS_PUT_STREAM_CALL_FAILED', `PutMedia: ${String(e)}`, { cause: e }));
-  }
-}
-
-async function* iterate(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
-  if (body === null) return;
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
   }
 }
