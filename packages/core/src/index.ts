@@ -25,11 +25,13 @@ export { isStatusCode, StatusCode, statusName } from './status';
 export type { UsPerTick } from './time';
 export {
   DEFAULT_TIMECODE_SCALE_NS,
+  decimalSecondsToUs,
   hundredsOfNanosToUs,
   ticksToUs,
   US_PER_MS,
   US_PER_SECOND,
   usPerTick,
+  usToDecimalSeconds,
   usToHundredsOfNanos,
   usToTicks,
 } from './time';

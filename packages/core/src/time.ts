@@ -72,3 +72,27 @@ export function usToHundredsOfNanos(us: number): number {
 export function hundredsOfNanosToUs(hns: number): number {
   return hns / 10;
 }
+
+// Decimal seconds: how KVS writes times in text (x-amzn-producer-start-timestamp, the
+// AWS_KINESISVIDEO_*_TIMESTAMP tags of GetMedia). Done in integers, never through a binary
+// fraction, so that 1511852109.126 s is 1 511 852 109 126 000 µs exactly.
+
+/**
+ * µs → seconds with three zero-padded decimals (milliseconds, floored), e.g. 1511852109.126.
+ * (AWS's C producer forgets the padding and writes 5 ms as ".5"; the service reads both.)
+ * `undefined` for a negative or non-finite time.
+ */
+export function usToDecimalSeconds(us: number): string | undefined {
+  if (!Number.isFinite(us) || us < 0) return undefined;
+  const ms = Math.floor(us / 1000);
+  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+/** Decimal seconds ("1511852109.126", "1796290693.96", "17") → µs, exactly; `undefined` if not such a number. */
+export function decimalSecondsToUs(text: string): number | undefined {
+  const m = /^\s*([0-9]+)(?:\.([0-9]*))?\s*$/.exec(text);
+  if (!m) return undefined;
+  const fraction = (m[2] ?? '').padEnd(6, '0');
+  const us = Number(m[1]) * 1_000_000 + Number(fraction.slice(0, 6));
+  return Number.isSafeInteger(us) ? us : undefined;
+}

@@ -2,10 +2,11 @@
 // captures (test/getmedia-layout.node.test.ts compares): one Tags > Tag holding several SimpleTags
 // (TagName + TagString), every size written in 4 bytes.
 
+import { usToDecimalSeconds } from '@kvs-ts/core';
 import { EbmlBuilder, Id } from '@kvs-ts/ebml';
 
 /** Seconds with three decimals, as the service writes timestamps in tags (e.g. 1511852109.126). */
-export const decimalSeconds = (ms: number): string => (ms / 1000).toFixed(3);
+export const decimalSeconds = (ms: number): string => usToDecimalSeconds(ms * 1000) ?? '0.000';
 
 export function tagsElement(pairs: Array<[string, string]>): Buffer {
   const b = new EbmlBuilder(512);

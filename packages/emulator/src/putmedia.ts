@@ -5,6 +5,7 @@
 // while nothing arrives; the connection closes after `idleTimeoutMs` without data, after
 // `maxConnectionMs` (4003) or after any ERROR ACK. ACK timing is in docs/decisions/emulator.md.
 
+import { decimalSecondsToUs } from '@kvs-ts/core';
 import { connectionLimit, invalidArgument } from './errors';
 import type { PutMediaFault } from './faults';
 import { nextFragmentNumber } from './fragment-number';
@@ -25,8 +26,8 @@ type AckType = 'BUFFERING' | 'RECEIVED' | 'PERSISTED' | 'ERROR' | 'IDLE';
 /** Parses x-amzn-producer-start-timestamp: any decimal number of seconds (the C producer does not pad). */
 export function parseProducerStart(v: string | undefined): number | undefined | 'invalid' {
   if (v === undefined || v === '') return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v.trim())) return 'invalid';
-  return Number(v.trim()) * 1000;
+  const us = decimalSecondsToUs(v);
+  return us === undefined ? 'invalid' : us / 1000;
 }
 
 /** Validates the request and answers 200 with an ACK stream; errors before that are thrown as ApiErrors. */
@@ -210,15 +211,7 @@ class PutMediaSession {
     if (this.closed) return;
     const e = err instanceof AckError ? err : new AckError(5000, 'INTERNAL_ERROR', undefined);
     this.ack('ERROR', e.timecode, undefined, e);
-    const delay = this.fault?.ackDelayMs ?? 0;
-    this.closed = true;
-    const end = (): void => {
-      this.clearTimers();
-      if (!this.res.writableEnded) this.res.end();
-      this.release();
-    };
-    if (delay > 0) setTimeout(end, delay);
-    else end();
+    this.endResponse(0);
   }
 
   private maybeFinish(): void {
@@ -228,6 +221,12 @@ class PutMediaSession {
   /** Ends the response normally (after the last ACKs). */
   private finish(): void {
     if (this.closed) return;
+    // One ms after the delayed ACKs, so that they go out first.
+    this.endResponse(1);
+  }
+
+  /** Ends the response once the delayed ACKs (a fault) are out; the connection is released. */
+  private endResponse(extraMs: number): void {
     const delay = this.fault?.ackDelayMs ?? 0;
     this.closed = true;
     const end = (): void => {
@@ -235,7 +234,7 @@ class PutMediaSession {
       if (!this.res.writableEnded) this.res.end();
       this.release();
     };
-    if (delay > 0) setTimeout(end, delay + 1);
+    if (delay > 0) setTimeout(end, delay + extraMs);
     else end();
   }
 

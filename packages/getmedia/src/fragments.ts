@@ -8,7 +8,7 @@
 // _EXCEPTION_ERROR_CODE / _EXCEPTION_MESSAGE. Tags the producer put into the fragment (fragment
 // metadata) are kept in `tags`. Frames are views of the input, never copies.
 
-import { type ByteSource, chunksOf, KvsError } from '@kvs-ts/core';
+import { type ByteSource, chunksOf, decimalSecondsToUs, KvsError } from '@kvs-ts/core';
 import {
   type ClusterStart,
   type MkvFrame,
@@ -73,15 +73,6 @@ export interface FragmentHandler {
 }
 
 const PREFIX = 'AWS_KINESISVIDEO_';
-
-/** Seconds with a decimal fraction ("1511852109.126") → µs, exactly (no binary rounding of the fraction). */
-export function decimalSecondsToUs(text: string): number | undefined {
-  const m = /^\s*([0-9]+)(?:\.([0-9]*))?\s*$/.exec(text);
-  if (!m) return undefined;
-  const fraction = (m[2] ?? '').padEnd(6, '0');
-  const us = Number(m[1]) * 1_000_000 + Number(fraction.slice(0, 6));
-  return Number.isSafeInteger(us) ? us : undefined;
-}
 
 /**
  * Push parser of a GetMedia body into fragments. A fragment is handed out once it is complete:

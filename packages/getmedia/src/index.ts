@@ -12,6 +12,6 @@ export { AckParser } from './ack-parser';
 export type { GetMediaConsumerOptions, OpenGetMedia, StartSelector } from './consumer';
 export { consumeGetMedia } from './consumer';
 export type { FragmentHandler, FragmentTag, MediaFragment, MediaFrame } from './fragments';
-export { decimalSecondsToUs, FragmentAssembler, readFragments } from './fragments';
+export { FragmentAssembler, readFragments } from './fragments';
 export type { MergeStats, MkvSink, SegmentMergerOptions } from './merger';
 export { SegmentMerger, sameTracks, saveMkv } from './merger';

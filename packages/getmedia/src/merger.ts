@@ -6,7 +6,7 @@
 // mkv-writer (clusters at key frames, SimpleBlocks, the frames' own timestamps), not spliced, so
 // the output is a clean KVS-layout MKV whatever the input's clusters looked like.
 
-import { KvsError, type TrackType } from '@kvs-ts/core';
+import { KvsError, type TrackType, usToDecimalSeconds } from '@kvs-ts/core';
 import type { MkvTrack } from '@kvs-ts/mkv-parser';
 import { MkvWriter, type WriterTrackInfo } from '@kvs-ts/mkv-writer';
 import type { MediaFragment } from './fragments';
@@ -52,7 +52,11 @@ export class SegmentMerger {
       if (fragment.fragmentNumber !== undefined)
         writer.putFragmentMetadata('FRAGMENT_NUMBER', fragment.fragmentNumber, false);
       if (fragment.producerTimestamp !== undefined)
-        writer.putFragmentMetadata('PRODUCER_TIMESTAMP', secondsText(fragment.producerTimestamp), false);
+        writer.putFragmentMetadata(
+          'PRODUCER_TIMESTAMP',
+          usToDecimalSeconds(fragment.producerTimestamp) ?? '0.000',
+          false,
+        );
     }
     for (const f of fragment.frames) {
       const packaged = writer.packageFrame({
@@ -146,11 +150,6 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function secondsText(us: number): string {
-  const ms = Math.floor(us / 1000);
-  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
 }
 
 /** Merges every fragment of `fragments` into `sink` (see {@link SegmentMerger}). */

@@ -1,8 +1,8 @@
 // GetMedia bodies fragment by fragment: AWS's own GetMedia captures (the shared parser-library
 // vectors) give their fragments with the service's tags, whatever the chunking; frames add up to
 // what ffprobe counts (the mkv-parser package's recorded oracle); cut bodies and error tags.
-import { isKvsError } from '@kvs-ts/core';
-import { decimalSecondsToUs, FragmentAssembler, type MediaFragment, readFragments } from '@kvs-ts/getmedia';
+import { decimalSecondsToUs, isKvsError, usToDecimalSeconds } from '@kvs-ts/core';
+import { FragmentAssembler, type MediaFragment, readFragments } from '@kvs-ts/getmedia';
 import { readTestVector, testVectorsAvailable } from '@kvs-ts/test-support';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,7 @@ describe('decimalSecondsToUs', () => {
       fc.property(fc.integer({ min: 946_684_800_000, max: 4_102_444_800_000 }), (ms) => {
         const text = `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
         expect(decimalSecondsToUs(text)).toBe(ms * 1000);
+        expect(usToDecimalSeconds(ms * 1000 + 999)).toBe(text);
       }),
     );
   });

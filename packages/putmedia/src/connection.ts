@@ -45,6 +45,8 @@ const EMPTY = new Uint8Array(0);
 export class PutMediaConnection {
   readonly abort = new AbortController();
   private readonly chunkSize: number;
+  /** Where pulls are gathered into a chunk (see nextChunk). */
+  private staging: Uint8Array = EMPTY;
   private ended = false;
   private moved = 0;
   private responded = false;
@@ -121,20 +123,26 @@ export class PutMediaConnection {
    * the connection ended.
    */
   async nextChunk(): Promise<Uint8Array | undefined> {
-    let buffer = EMPTY;
+    // Pulls are gathered in a staging buffer. A full one is handed over as it is (the next chunk
+    // gets a new one); a partial one is copied out at its size, so that a socket holding a 1 KB
+    // chunk does not keep a 64 KiB buffer alive.
     let size = 0;
     for (;;) {
       if (this.ended) throw new KvsError('STATUS_UPLOAD_HANDLE_ABORTED', 'the PutMedia connection ended');
       const r = this.source.pull(this.chunkSize - size);
       if (r.status === StatusCode.STATUS_SUCCESS) {
-        if (buffer.length === 0) buffer = new Uint8Array(this.chunkSize);
-        buffer.set(r.data, size);
+        if (this.staging.length === 0) this.staging = new Uint8Array(this.chunkSize);
+        this.staging.set(r.data, size);
         size += r.data.length;
-        if (size >= this.chunkSize) return this.sent(buffer);
+        if (size >= this.chunkSize) {
+          const full = this.staging;
+          this.staging = EMPTY;
+          return this.sent(full);
+        }
         continue;
       }
       // Send what there is before waiting.
-      if (size > 0) return this.sent(buffer.subarray(0, size));
+      if (size > 0) return this.sent(this.staging.slice(0, size));
       if (
         r.status === StatusCode.STATUS_NO_MORE_DATA_AVAILABLE ||
         r.status === StatusCode.STATUS_AWAITING_PERSISTED_ACK

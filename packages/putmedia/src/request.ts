@@ -11,7 +11,7 @@ import {
   resolveCredentials,
   Signer,
 } from '@kvs-ts/api';
-import { KvsError } from '@kvs-ts/core';
+import { KvsError, usToDecimalSeconds } from '@kvs-ts/core';
 import type { PutStreamRequest } from '@kvs-ts/stream';
 
 /** Where and how one PutMedia connection uploads. */
@@ -64,10 +64,10 @@ export function targetOf(
  * the project's shared notes; the service reads any decimal number, this writes the right one.)
  */
 export function formatProducerTimestamp(us: number): string {
-  if (!Number.isFinite(us) || us < 0)
+  const text = usToDecimalSeconds(us);
+  if (text === undefined)
     throw new KvsError('STATUS_INVALID_ARG', `producer start timestamp must be ≥ 0 µs, got ${us}`);
-  const ms = Math.floor(us / 1000);
-  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+  return text;
 }
 
 /** A signed PutMedia request: its URL and the headers to send (hop-by-hop ones left to the transport). */

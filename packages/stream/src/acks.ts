@@ -50,7 +50,8 @@ interface AckPlacement {
 function placeAck(
   view: ContentView,
   ack: FragmentAck,
-  timing: { timecodeScaleNs: number; absoluteFragmentTimes: boolean; sessionStart: number },
+  timing: { readonly timecodeScaleNs: number; readonly absoluteFragmentTimes: boolean },
+  sessionStart: number,
   out: AckPlacement,
 ): AckPlacement {
   out.index = -1;
@@ -68,7 +69,7 @@ function placeAck(
   const tc = ack.timecode;
   if (typeof tc !== 'number' || !Number.isFinite(tc) || tc < 0)
     return place(out, type === FragmentAckType.ERROR ? AckPlace.OUTSIDE : AckPlace.NO_TIMECODE);
-  out.timestamp = ticksToUs(tc, timing.timecodeScaleNs) + (timing.absoluteFragmentTimes ? 0 : timing.sessionStart);
+  out.timestamp = ticksToUs(tc, timing.timecodeScaleNs) + (timing.absoluteFragmentTimes ? 0 : sessionStart);
   let i = view.findItemByTimestamp(out.timestamp, true);
   if (i < 0) return place(out, AckPlace.OUTSIDE);
   // The ACK names its fragment's start; step back to it if the lookup landed inside.
@@ -175,17 +176,7 @@ export class AckHandler {
     out.error = out.errorTimestamp = undefined;
     const v = this.view;
     const c = this.counters;
-    const timing = this.timing;
-    const at = placeAck(
-      v,
-      ack,
-      {
-        timecodeScaleNs: timing.timecodeScaleNs,
-        absoluteFragmentTimes: timing.absoluteFragmentTimes,
-        sessionStart: s.sessionStart,
-      },
-      this.placement,
-    );
+    const at = placeAck(v, ack, this.timing, s.sessionStart, this.placement);
     const ts = at.timestamp;
     switch (at.place) {
       case AckPlace.IDLE:
