@@ -564,6 +564,14 @@ function dropCountersMatchLogAndWalks(rv: ContentView, mv: ModelView, log: Remov
 }
 
 /** Runs command sequences on a fresh store and its views, then tears every view down. */
+// CI runs these properties from a fixed seed so that a run is reproducible (as the stream's wide
+// model does); KVS_STORE_MODEL_SEED picks another, KVS_STORE_MODEL_SEED=random a fresh one. A
+// random run on 2026-12-03 found a staleness disagreement (seed 682654469, the first property;
+// the pre-reshape code fails on that replay too): open, see docs/reviews/content-store-staleness.md.
+const SEED_ENV = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  ?.KVS_STORE_MODEL_SEED;
+const SEED = SEED_ENV === 'random' ? undefined : Number(SEED_ENV ?? 20261203);
+
 function modelProperty(
   views: fc.Arbitrary<ViewConfig[]>,
   commands: fc.Arbitrary<Cmd>[],
@@ -600,7 +608,7 @@ function modelProperty(
       store.checkConsistency();
       expect(store.allocatedSize).toBe(0);
     }),
-    { numRuns },
+    { numRuns, seed: SEED },
   );
   return new Map(seen);
 }
