@@ -98,6 +98,7 @@ describe('kvs command line', () => {
     const unknown = await run(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("unknown command 'frobnicate'");
-    expect((await run(['help'])).out).toContain('inspect FILE [--json]');
+    expect((await run(['help'])).out).toMatch(/inspect \[options\] <file>/);
+    expect((await run(['inspect', '--help'])).out).toContain('--json');
   });
 });

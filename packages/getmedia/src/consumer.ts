@@ -5,7 +5,7 @@
 // after the token. The GetMedia call itself is injected (KinesisVideoApi.getMedia from
 // @kvs-ts/api, or anything returning the body), so this stays runtime-neutral.
 
-import type { StartSelector } from '@kvs-ts/api';
+import { KvsServiceError, type StartSelector } from '@kvs-ts/api';
 import { isKvsError, KvsError } from '@kvs-ts/core';
 import { FragmentAssembler, type MediaFragment } from './fragments';
 
@@ -32,7 +32,8 @@ export interface GetMediaConsumerOptions {
  * The fragments of a stream from `start`, reconnecting by continuation token. Ends when the
  * service reports an error in the stream (that fragment, with `error`, is the last one), when
  * `follow` is false and the body ends, or when `signal` aborts; rejects once reconnecting has
- * failed `maxReconnects` times in a row, or on a malformed body.
+ * failed `maxReconnects` times in a row, on a malformed body, or on a service error that asking again
+ * cannot change (ResourceNotFoundException, NotAuthorizedException…).
  */
 export async function* consumeGetMedia(
   open: OpenGetMedia,
@@ -108,6 +109,7 @@ export async function* consumeGetMedia(
     } catch (e) {
       // A malformed body is not a network problem: reconnecting would read it again.
       if (isKvsError(e) && e.statusName === 'STATUS_FORMAT_ERROR') throw e;
+      if (isFinalAnswer(e)) throw e;
       dropped = e;
     } finally {
       options.signal?.removeEventListener('abort', stop);
@@ -121,6 +123,20 @@ export async function* consumeGetMedia(
     options.onReconnect?.(dropped, failures, from);
     await sleep(Math.min(5_000_000, baseDelay * 2 ** (failures - 1)), options.signal);
   }
+}
+
+/**
+ * A service error that asking again cannot change (ResourceNotFoundException, NotAuthorized,
+ * InvalidArgument…): thrown at once. Throttling, 5xx and the connection limits (another reader
+ * may leave) are retried.
+ */
+function isFinalAnswer(e: unknown): boolean {
+  return (
+    e instanceof KvsServiceError &&
+    !e.retryable &&
+    e.code !== 'ConnectionLimitExceededException' &&
+    e.code !== 'ClientLimitExceededException'
+  );
 }
 
 function sleep(us: number, signal: AbortSignal | undefined): Promise<void> {

@@ -1,6 +1,7 @@
 // The resuming GetMedia consumer: AWS's GetMedia capture served by a fake service that breaks
 // the connection anywhere (a reset, or a clean close in the middle of an element); whatever the
 // drops, every fragment comes out exactly once, in order, each one whole.
+import { KvsServiceError } from '@kvs-ts/api';
 import { consumeGetMedia, type MediaFragment, type StartSelector } from '@kvs-ts/getmedia';
 import { readTestVector, testVectorsAvailable } from '@kvs-ts/test-support';
 import fc from 'fast-check';
@@ -149,3 +150,46 @@ describe.skipIf(!available)(
     });
   },
 );
+
+describe('GetMedia consumer and service errors', () => {
+  const failing = (code: string, httpStatus: number) => {
+    let calls = 0;
+    return {
+      open: async () => {
+        calls++;
+        throw new KvsServiceError({ code, httpStatus, message: 'no', operation: 'GetMedia' });
+      },
+      get calls() {
+        return calls;
+      },
+    };
+  };
+
+  it('stops at once on an answer that asking again cannot change', async () => {
+    for (const [code, status] of [
+      ['ResourceNotFoundException', 404],
+      ['NotAuthorizedException', 401],
+      ['InvalidArgumentException', 400],
+    ] as const) {
+      const svc = failing(code, status);
+      await expect(
+        take(consumeGetMedia(svc.open, { startSelectorType: 'NOW' }, { reconnectDelayUs: 0 }), 1),
+      ).rejects.toThrow(code);
+      expect(svc.calls).toBe(1);
+    }
+  });
+
+  it('retries throttling and the connection limits', async () => {
+    for (const [code, status] of [
+      ['ConnectionLimitExceededException', 400],
+      ['ClientLimitExceededException', 400],
+      ['ThrottlingException', 400],
+    ] as const) {
+      const svc = failing(code, status);
+      await expect(
+        take(consumeGetMedia(svc.open, { startSelectorType: 'NOW' }, { reconnectDelayUs: 0, maxReconnects: 2 }), 1),
+      ).rejects.toThrow(/2 reconnects/);
+      expect(svc.calls).toBe(3);
+    }
+  });
+});
