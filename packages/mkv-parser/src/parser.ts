@@ -34,13 +34,14 @@ export interface MkvHandler {
   segmentStart?(offset: number, unknownSize: boolean): void;
   segmentEnd?(offset: number): void;
   info?(info: SegmentInfo): void;
-  tracks?(tracks: MkvTrack[]): void;
+  /** The Tracks element; `endOffset` is the stream offset just past it. */
+  tracks?(tracks: MkvTrack[], endOffset: number): void;
   clusterStart?(cluster: ClusterStart): void;
   clusterEnd?(offset: number): void;
   /** A frame; the object is reused for the next frame (its `data` view is not). */
   frame?(frame: MkvFrame): void;
-  /** A Tags element with all its Tag children, in file order. */
-  tags?(tags: MkvTag[], offset: number): void;
+  /** A Tags element with all its Tag children, in file order; `endOffset` is just past it. */
+  tags?(tags: MkvTag[], endOffset: number): void;
 }
 
 /** Options of {@link MkvParser}. */
@@ -271,7 +272,7 @@ export class MkvParser {
         this.endTrackEntry();
         return;
       case Id.Tracks:
-        this.handler.tracks?.(this.tracksList);
+        this.handler.tracks?.(this.tracksList, endOffset);
         return;
       case Id.SimpleTag:
         this.simpleTagStack.pop();

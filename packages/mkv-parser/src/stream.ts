@@ -11,11 +11,11 @@ export type MkvEvent =
   | { type: 'segmentStart'; offset: number; unknownSize: boolean }
   | { type: 'segmentEnd'; offset: number }
   | { type: 'info'; info: SegmentInfo }
-  | { type: 'tracks'; tracks: MkvTrack[] }
+  | { type: 'tracks'; tracks: MkvTrack[]; endOffset: number }
   | { type: 'clusterStart'; cluster: ClusterStart }
   | { type: 'clusterEnd'; offset: number }
   | { type: 'frame'; frame: MkvFrame }
-  | { type: 'tags'; tags: MkvTag[]; offset: number };
+  | { type: 'tags'; tags: MkvTag[] /** Just past the Tags element. */; offset: number };
 
 /** A source of MKV bytes. */
 export type MkvSource = ByteSource;
@@ -33,7 +33,7 @@ export async function* parseMkv(source: MkvSource, options: MkvParserOptions = {
       segmentStart: (offset, unknownSize) => queue.push({ type: 'segmentStart', offset, unknownSize }),
       segmentEnd: (offset) => queue.push({ type: 'segmentEnd', offset }),
       info: (info) => queue.push({ type: 'info', info }),
-      tracks: (tracks) => queue.push({ type: 'tracks', tracks }),
+      tracks: (tracks, endOffset) => queue.push({ type: 'tracks', tracks, endOffset }),
       clusterStart: (cluster) => queue.push({ type: 'clusterStart', cluster }),
       clusterEnd: (offset) => queue.push({ type: 'clusterEnd', offset }),
       frame: (frame) => queue.push({ type: 'frame', frame: { ...frame } }),

@@ -123,7 +123,7 @@ export async function trackStatsFromEvents(events: AsyncIterable<MkvEvent>): Pro
         handler.segmentStart?.(e.offset, e.unknownSize);
         break;
       case 'tracks':
-        handler.tracks?.(e.tracks);
+        handler.tracks?.(e.tracks, e.endOffset);
         break;
       case 'clusterStart':
         handler.clusterStart?.(e.cluster);
