@@ -49,12 +49,17 @@ export function credentialsFor(endpoint: string | undefined, profile: string | u
  * emulator's default, us-west-2.
  */
 export function connect(options: ConnectOptions): KinesisVideoApi {
+  return new KinesisVideoApi(clientOptions(options));
+}
+
+/** Region, endpoint and credentials as {@link connect} resolves them, for a KinesisVideoClient. */
+export function clientOptions(options: ConnectOptions): {
+  region: string | undefined;
+  endpoint: string | undefined;
+  credentials: CredentialsInput;
+} {
   const endpoint = options.endpoint ?? readEnv('KVS_ENDPOINT');
   let region = options.region ?? readEnv('AWS_REGION') ?? readEnv('AWS_DEFAULT_REGION');
   if (region === undefined && endpoint && isLoopback(endpoint)) region = 'us-west-2';
-  return new KinesisVideoApi({
-    region,
-    endpoint,
-    credentials: credentialsFor(endpoint, options.profile),
-  });
+  return { region, endpoint, credentials: credentialsFor(endpoint, options.profile) };
 }
