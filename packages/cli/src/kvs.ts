@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 import { main } from './main';
 
-// Ctrl-C once: put and get stop cleanly (put waits for the last ACKs); twice: exit at once.
+// `kvs … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+// Ctrl-C once: put, get and demo stop cleanly (put waits for the last ACKs); twice: exit at once.
 const stop = new AbortController();
 process.once('SIGINT', () => {
   stop.abort();

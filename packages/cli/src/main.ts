@@ -166,13 +166,35 @@ export async function main(
       code = report.error && !report.truncated ? 1 : 0;
     });
 
-  program
-    .command('demo')
-    .description('package the sample in test-vectors/ as KVS MKV through a KinesisVideoStream, then inspect it')
-    .argument('[out]', 'output file (default $TMPDIR/kvs-demo.mkv)')
-    .action(async (file: string | undefined) => {
+  serviceOptions(
+    program
+      .command('demo')
+      .description(
+        'stream the sample in test-vectors/ (H.264 + AAC, looped) through KinesisVideoClient into the embedded emulator (or real KVS with --region), tail it with GetMedia, write a playable MKV',
+      ),
+  )
+    .option('--seconds <n>', 'seconds of video to stream', positiveNumber('--seconds'), 20)
+    .option('--fast', 'as fast as the stream takes frames instead of real time')
+    .option('--out <file>', 'the MKV merged from GetMedia', 'out/demo.mkv')
+    .option('--stream <name>', 'stream name (default kvs-demo-<time>)')
+    .option('--no-progress', 'no live display')
+    .action(async (o) => {
       const { demo } = await import('./demo');
-      code = await demo(out, err, file ? [file] : []);
+      code = await demo(
+        {
+          seconds: o.seconds,
+          fast: Boolean(o.fast),
+          out: o.out,
+          stream: o.stream,
+          region: o.region,
+          endpoint: o.endpoint,
+          profile: o.profile,
+          progress: o.progress === false ? false : undefined,
+        },
+        out,
+        err,
+        signal,
+      );
     });
 
   // Listed for `kvs help`; never parsed here (handled above).
