@@ -1,6 +1,7 @@
 // KinesisVideoApi: one object holding the region, endpoint, credentials, signer, HTTP client and
 // data-endpoint cache, with a method per KVS API. The control-plane calls are here; the media
-// calls (data endpoints) are in archived-media.ts and delegated to. Why one class and how it
+// calls (data endpoints) are in archived-media.ts and the signaling-channel calls in
+// signaling-channels.ts, both delegated to. Why one class and how it
 // lines up with the AWS SDK v3 clients: docs/decisions/api-client.md.
 
 import {
@@ -44,6 +45,37 @@ import {
   type UpdateDataRetentionInput,
   type UpdateStreamInput,
 } from './shapes';
+import {
+  type ChannelInfo,
+  type ChannelRef,
+  type CreateSignalingChannelInput,
+  createSignalingChannel,
+  type DeleteSignalingChannelInput,
+  deleteSignalingChannel,
+  describeMediaStorageConfiguration,
+  describeSignalingChannel,
+  type GetSignalingChannelEndpointInput,
+  getSignalingChannelEndpoint,
+  type ListSignalingChannelsInput,
+  type ListSignalingChannelsOutput,
+  type ListTagsForResourceInput,
+  type ListTagsForResourceOutput,
+  listAllSignalingChannels,
+  listSignalingChannels,
+  listTagsForResource,
+  type MediaStorageConfiguration,
+  type SignalingEndpoints,
+  type TagResourceInput,
+  tagResource,
+  type UntagResourceInput,
+  type UpdateMediaStorageConfigurationInput,
+  type UpdateSignalingChannelInput,
+  untagResource,
+  updateMediaStorageConfiguration,
+  updateSignalingChannel,
+  type WaitForChannelActiveOptions,
+  waitForChannelActive,
+} from './signaling-channels';
 import { Signer } from './signer';
 
 /** Options of {@link KinesisVideoApi}. */
@@ -202,6 +234,79 @@ export class KinesisVideoApi {
   /** GetMedia: the live or archived MKV body as a stream, from `startSelector` on. */
   getMedia(input: GetMediaInput, options?: CallOptions): Promise<MediaPayload> {
     return getMedia(this, input, options);
+  }
+
+  // ---- signaling channels (signaling-channels.ts) ----
+
+  /** CreateSignalingChannel: the ARN; the channel is CREATING until {@link waitForChannelActive}. */
+  createSignalingChannel(input: CreateSignalingChannelInput, options?: CallOptions): Promise<{ channelArn: string }> {
+    return createSignalingChannel(this, input, options);
+  }
+
+  /** DescribeSignalingChannel, by name or ARN. */
+  describeSignalingChannel(ref: ChannelRef, options?: CallOptions): Promise<ChannelInfo> {
+    return describeSignalingChannel(this, ref, options);
+  }
+
+  /** ListSignalingChannels: one page. */
+  listSignalingChannels(
+    input?: ListSignalingChannelsInput,
+    options?: CallOptions,
+  ): Promise<ListSignalingChannelsOutput> {
+    return listSignalingChannels(this, input, options);
+  }
+
+  /** Every channel (matching `input.channelNameCondition`), page after page. */
+  listAllSignalingChannels(input?: ListSignalingChannelsInput, options?: CallOptions): AsyncGenerator<ChannelInfo> {
+    return listAllSignalingChannels(this, input, options);
+  }
+
+  /** UpdateSignalingChannel; `currentVersion` from DescribeSignalingChannel. */
+  updateSignalingChannel(input: UpdateSignalingChannelInput, options?: CallOptions): Promise<void> {
+    return updateSignalingChannel(this, input, options);
+  }
+
+  /** DeleteSignalingChannel. */
+  deleteSignalingChannel(input: DeleteSignalingChannelInput, options?: CallOptions): Promise<void> {
+    return deleteSignalingChannel(this, input, options);
+  }
+
+  /** TagResource (channel or stream ARN). */
+  tagResource(input: TagResourceInput, options?: CallOptions): Promise<void> {
+    return tagResource(this, input, options);
+  }
+
+  /** UntagResource. */
+  untagResource(input: UntagResourceInput, options?: CallOptions): Promise<void> {
+    return untagResource(this, input, options);
+  }
+
+  /** ListTagsForResource: one page of tags. */
+  listTagsForResource(input: ListTagsForResourceInput, options?: CallOptions): Promise<ListTagsForResourceOutput> {
+    return listTagsForResource(this, input, options);
+  }
+
+  /** GetSignalingChannelEndpoint: `{wss, https, webrtc}` matched by Protocol. */
+  getSignalingChannelEndpoint(
+    input: GetSignalingChannelEndpointInput,
+    options?: CallOptions,
+  ): Promise<SignalingEndpoints> {
+    return getSignalingChannelEndpoint(this, input, options);
+  }
+
+  /** UpdateMediaStorageConfiguration. */
+  updateMediaStorageConfiguration(input: UpdateMediaStorageConfigurationInput, options?: CallOptions): Promise<void> {
+    return updateMediaStorageConfiguration(this, input, options);
+  }
+
+  /** DescribeMediaStorageConfiguration, by channel name or ARN. */
+  describeMediaStorageConfiguration(ref: ChannelRef, options?: CallOptions): Promise<MediaStorageConfiguration> {
+    return describeMediaStorageConfiguration(this, ref, options);
+  }
+
+  /** Polls DescribeSignalingChannel until ACTIVE (default timeout 60 s). */
+  waitForChannelActive(ref: ChannelRef, options?: WaitForChannelActiveOptions): Promise<ChannelInfo> {
+    return waitForChannelActive(this, ref, options);
   }
 
   private control(

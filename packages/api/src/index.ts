@@ -6,6 +6,8 @@
  * - SigV4 (signer.ts), credentials in the AWS SDK v3's shapes (credentials.ts), endpoints by
  *   partition (endpoints.ts), typed errors mapped to PIC's ServiceCallResult (errors.ts),
  *   retries with full jitter (retry.ts), the signed fetch itself (http.ts);
+ * - signaling channels (signaling-channels.ts, also as KinesisVideoApi methods) and the
+ *   channel's HTTPS data plane, GetIceServerConfig and SendAlexaOfferToMaster (signaling-data.ts);
  * - `ApiStreamService` (stream-service.ts): @kvs-ts/stream's service calls on top of it all.
  * Node-only credentials (IoT certificates) are in `@kvs-ts/api/node`. Design:
  * docs/decisions/api-client.md.
@@ -62,6 +64,53 @@ export type {
   UpdateDataRetentionInput,
   UpdateStreamInput,
 } from './shapes';
+export type {
+  ChannelInfo,
+  ChannelRef,
+  ChannelRole,
+  ChannelStatus,
+  ChannelType,
+  ControlPlane,
+  CreateSignalingChannelInput,
+  DeleteSignalingChannelInput,
+  GetSignalingChannelEndpointInput,
+  ListSignalingChannelsInput,
+  ListSignalingChannelsOutput,
+  ListTagsForResourceInput,
+  ListTagsForResourceOutput,
+  MediaStorageConfiguration,
+  SignalingEndpoints,
+  SignalingProtocol,
+  SingleMasterConfiguration,
+  TagResourceInput,
+  UntagResourceInput,
+  UpdateMediaStorageConfigurationInput,
+  UpdateSignalingChannelInput,
+  WaitForChannelActiveOptions,
+} from './signaling-channels';
+export {
+  channelInfoFromWire,
+  createSignalingChannel,
+  deleteSignalingChannel,
+  describeMediaStorageConfiguration,
+  describeSignalingChannel,
+  getSignalingChannelEndpoint,
+  listAllSignalingChannels,
+  listSignalingChannels,
+  listTagsForResource,
+  tagResource,
+  untagResource,
+  updateMediaStorageConfiguration,
+  updateSignalingChannel,
+  waitForChannelActive,
+} from './signaling-channels';
+export type {
+  GetIceServerConfigInput,
+  IceServer,
+  SendAlexaOfferToMasterInput,
+  SignalingPlane,
+} from './signaling-data';
+export { getIceServerConfig, sendAlexaOfferToMaster } from './signaling-data';
 export type {
   PayloadSigning,
   PresignOptions,

@@ -13,7 +13,7 @@ import type {
 } from '@kvs-ts/stream';
 import type { KinesisVideoApi } from './control-plane';
 import type { AwsCredentials } from './credentials';
-import { serviceCallResultOf } from './errors';
+import { KvsServiceError, serviceCallResultOf } from './errors';
 
 /** Opens a PutMedia connection for the stream (the transport's job). */
 export type PutMediaFn = (request: PutStreamRequest<AwsCredentials>) => Promise<ServiceCallOutcome>;
@@ -36,6 +36,21 @@ const US_PER_HOUR = 3_600_000_000;
 export const STATIC_TOKEN_LIFETIME_US = 40 * 60 * 1_000_000;
 
 const OK = ServiceCallResult.OK;
+
+/**
+ * The result a control call reports to the state machine. Throttling that outlived the HTTP
+ * layer's own retries (retry.ts) is reported as UNKNOWN, so that the state machine backs off and
+ * calls again, as every AWS SDK retries throttling: PIC counts CLIENT_LIMIT among the results not
+ * worth retrying (serviceCallResultRetry) and would fail the stream on a throttled DescribeStream
+ * (packages/kvs/test/reliability.node.test.ts throttles the first control calls). The error itself
+ * keeps CLIENT_LIMIT (`KvsServiceError.result`).
+ */
+function controlCallResult(error: unknown): number {
+  if (error instanceof KvsServiceError && error.retryable && error.result === ServiceCallResult.CLIENT_LIMIT) {
+    return ServiceCallResult.UNKNOWN;
+  }
+  return serviceCallResultOf(error);
+}
 
 /** StreamService over the KVS API; the streaming token is the current AWS credentials. */
 export class ApiStreamService implements StreamService<AwsCredentials> {
@@ -63,7 +78,7 @@ export class ApiStreamService implements StreamService<AwsCredentials> {
       };
       return { result: OK, description };
     } catch (error) {
-      return { result: serviceCallResultOf(error) };
+      return { result: controlCallResult(error) };
     }
   }
 
@@ -85,7 +100,7 @@ export class ApiStreamService implements StreamService<AwsCredentials> {
       });
       return { result: OK, streamArn };
     } catch (error) {
-      return { result: serviceCallResultOf(error) };
+      return { result: controlCallResult(error) };
     }
   }
 
@@ -99,7 +114,7 @@ export class ApiStreamService implements StreamService<AwsCredentials> {
       await this.api.tagStream({ ...ref, tags: request.tags });
       return { result: OK };
     } catch (error) {
-      return { result: serviceCallResultOf(error) };
+      return { result: controlCallResult(error) };
     }
   }
 
@@ -111,7 +126,7 @@ export class ApiStreamService implements StreamService<AwsCredentials> {
       const endpoint = await this.api.getDataEndpoint({ streamName: request.streamName, apiName: request.apiName });
       return { result: OK, endpoint };
     } catch (error) {
-      return { result: serviceCallResultOf(error) };
+      return { result: controlCallResult(error) };
     }
   }
 
@@ -125,7 +140,7 @@ export class ApiStreamService implements StreamService<AwsCredentials> {
         token.expiration === undefined ? this.now() + STATIC_TOKEN_LIFETIME_US : token.expiration.getTime() * 1000;
       return { result: OK, token, expiration };
     } catch (error) {
-      return { result: serviceCallResultOf(error) };
+      return { result: controlCallResult(error) };
     }
   }
 

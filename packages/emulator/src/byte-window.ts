@@ -22,6 +22,18 @@ export class ByteWindow {
     return Buffer.concat(parts);
   }
 
+  /**
+   * Copies bytes [from, to) into `dst` at `at`: one copy straight from the received chunks, where
+   * slice() followed by a copy into a bigger buffer would copy every byte twice.
+   */
+  copyTo(dst: Uint8Array, at: number, from: number, to: number): void {
+    for (const { offset, buf } of this.chunks) {
+      const a = Math.max(from, offset);
+      const b = Math.min(to, offset + buf.length);
+      if (a < b) dst.set(buf.subarray(a - offset, b - offset), at + (a - from));
+    }
+  }
+
   /** Forgets every chunk that lies wholly before `offset`. */
   dropBefore(offset: number): void {
     let i = 0;

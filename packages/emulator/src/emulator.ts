@@ -9,6 +9,8 @@ import { Faults } from './faults';
 import { type EmulatorOptions, resolveOptions } from './options';
 import { createHandler } from './router';
 import { createListener } from './server';
+import { ChannelStore } from './signaling-channels';
+import { SignalingHub } from './signaling-ws';
 import { Store } from './store';
 
 export interface Emulator {
@@ -31,12 +33,31 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const store = new Store({ region: o.region, transitionDelayMs: o.transitionDelayMs, disk });
   await store.load();
   const faults = new Faults();
-  const admin = new Admin(faults, store);
+  const keys = { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, region: o.region };
+  const hub: SignalingHub = new SignalingHub(
+    () => channels,
+    keys,
+    {
+      idleTimeoutMs: o.signalingIdleTimeoutMs,
+      maxConnectionMs: o.signalingMaxConnectionMs,
+      goAwayGraceMs: o.signalingGoAwayGraceMs,
+      rateLimits: o.signalingRateLimits,
+    },
+    o.log,
+  );
+  const channels = new ChannelStore(
+    { region: o.region, transitionDelayMs: o.transitionDelayMs, dataDir: o.dataDir },
+    (meta) => hub.channelDeleted(meta),
+  );
+  await channels.load();
+  const signaling = { channels, hub, wssEndpoint: '', httpsEndpoint: '' };
+  const admin = new Admin(faults, store, { hub, channels });
   const cert = o.tls ? await loadOrCreateCertificate(o.dataDir) : undefined;
   const closing = new Set<() => void>();
   const ctx = {
     store,
-    keys: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, region: o.region },
+    keys,
+    signaling,
     faults,
     admin,
     closing,
@@ -54,7 +75,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       maxMetadataTags: o.maxMetadataTags,
     },
   };
-  const listener = createListener(createHandler(ctx), cert);
+  const listener = createListener(createHandler(ctx), cert, (req, socket, head) =>
+    hub.handleUpgrade(req, socket, head),
+  );
   await new Promise<void>((resolve, reject) => {
     listener.server.once('error', reject);
     listener.server.listen(o.port, o.host, () => resolve());
@@ -64,6 +87,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // The data endpoint is our own listening address, never the Host header a client sent.
   const url = `${cert ? 'https' : 'http'}://${hostPart}:${port}`;
   ctx.dataEndpoint = url;
+  // GetSignalingChannelEndpoint answers our own address: WSS as ws:// (wss:// with TLS), HTTPS as the base URL.
+  signaling.httpsEndpoint = url;
+  signaling.wssEndpoint = `${cert ? 'wss' : 'ws'}://${hostPart}:${port}`;
   o.log(`kvs emulator listening on ${url} (HTTP/1.1 and HTTP/2), region ${o.region}`);
   o.log(
     `access key ${o.accessKeyId} (${o.keySource})${o.keySource === 'test pair' ? `, secret ${o.secretAccessKey}` : ''}`,
@@ -81,9 +107,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     close: async () => {
       for (const end of [...closing]) end();
       store.close();
+      channels.close();
+      hub.close();
       const closed = new Promise<void>((resolve) => listener.server.close(() => resolve()));
       listener.destroyAll();
       await closed;
+      await channels.save();
       if (cert?.temporaryDir) await rm(cert.temporaryDir, { recursive: true, force: true });
     },
   };

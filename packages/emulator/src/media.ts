@@ -54,7 +54,12 @@ export function startIndex(rec: StreamRecord, selector: unknown): number {
   }
 }
 
-function getMediaChunk(f: Fragment): Buffer {
+/**
+ * A fragment as GetMedia serves it, in pieces: written one after another (node:http coalesces
+ * them into one writev), so that the stored cluster is sent as it is rather than copied into a
+ * new buffer for every reader.
+ */
+function getMediaParts(f: Fragment): Buffer[] {
   const before = tagsElement([
     ['AWS_KINESISVIDEO_FRAGMENT_NUMBER', f.number],
     ['AWS_KINESISVIDEO_SERVER_TIMESTAMP', decimalSeconds(f.serverTimestampMs)],
@@ -64,7 +69,7 @@ function getMediaChunk(f: Fragment): Buffer {
     ['AWS_KINESISVIDEO_MILLIS_BEHIND_NOW', String(Math.max(0, Date.now() - f.serverTimestampMs))],
     ['AWS_KINESISVIDEO_CONTINUATION_TOKEN', f.number],
   ]);
-  return Buffer.concat([f.header, f.tags, before, f.cluster, afterTags]);
+  return [f.header, f.tags, before, f.cluster, afterTags];
 }
 
 /** Index of the first fragment after fragment number `after` (searching from the end: live readers are near it). */
@@ -87,14 +92,24 @@ export function serveGetMedia(rec: StreamRecord, body: Body, res: Res, closing: 
   const w = res as unknown as { write(b: Buffer): boolean; once(e: string, f: () => void): void };
   // Where we are is the last fragment number served, not an index: expiry (store.ts) shifts the array.
   let after: string | undefined = first === 0 ? undefined : rec.fragments[first - 1].number;
+  // Where `after` was last seen: checked before use, and searched for again when expiry moved it
+  // (searching every time made a reader from EARLIEST quadratic in the stored fragments).
+  let hint = first;
   let waiting = false;
   const pump = (): void => {
     waiting = false;
-    let next = indexAfter(rec.fragments, after);
-    while (next < rec.fragments.length && !res.destroyed) {
-      const f = rec.fragments[next++];
+    const frags = rec.fragments;
+    let next =
+      hint <= frags.length && (hint === 0 ? after === undefined : frags[hint - 1].number === after)
+        ? hint
+        : indexAfter(frags, after);
+    while (next < frags.length && !res.destroyed) {
+      const f = frags[next++];
       after = f.number;
-      if (!w.write(getMediaChunk(f))) {
+      hint = next;
+      let ok = true;
+      for (const part of getMediaParts(f)) if (part.length > 0) ok = w.write(part);
+      if (!ok) {
         waiting = true;
         w.once('drain', pump);
         return;

@@ -45,6 +45,8 @@ export interface StreamRecord {
   fragments: Fragment[];
   /** An open PutMedia (the service allows one per stream). */
   putMediaOpen: boolean;
+  /** Cuts the open PutMedia connection, as a network failure would (fault injection). */
+  dropPutMedia?: () => void;
   /** Open GetMedia connections (the service allows three per stream). */
   getMediaOpen: number;
   /** Called whenever a fragment is added (GetMedia's live tailing). */

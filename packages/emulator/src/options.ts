@@ -39,6 +39,14 @@ export interface EmulatorOptions {
   maxMetadataTags?: number;
   /** AccountStreamLimitExceededException beyond this many streams (default 10000). */
   maxStreams?: number;
+  /** A signaling WebSocket without any frame from its client for this long is closed, ms (default 10 minutes). */
+  signalingIdleTimeoutMs?: number;
+  /** A signaling WebSocket is closed after this long in any case, ms (default 1 hour). */
+  signalingMaxConnectionMs?: number;
+  /** After GO_AWAY (admin API) the connection is closed after this long, ms (default 1 minute). */
+  signalingGoAwayGraceMs?: number;
+  /** Enforce the signaling rate quotas (connects, messages, GetIceServerConfig), default true. */
+  signalingRateLimits?: boolean;
   /** Where start-up lines and internal errors go (default: nowhere). */
   log?: (line: string) => void;
   /** Environment to read keys and region from (default process.env). */
@@ -84,6 +92,10 @@ export function resolveOptions(o: EmulatorOptions): ResolvedOptions {
     maxTracks: o.maxTracks ?? 3,
     maxMetadataTags: o.maxMetadataTags ?? 10,
     maxStreams: o.maxStreams ?? 10_000,
+    signalingIdleTimeoutMs: o.signalingIdleTimeoutMs ?? 10 * 60_000,
+    signalingMaxConnectionMs: o.signalingMaxConnectionMs ?? 60 * 60_000,
+    signalingGoAwayGraceMs: o.signalingGoAwayGraceMs ?? 60_000,
+    signalingRateLimits: o.signalingRateLimits ?? true,
     log: o.log ?? (() => {}),
     keySource,
   };

@@ -86,6 +86,7 @@ class PutMediaSession {
 
   start(): void {
     const { res, req } = this;
+    this.rec.dropPutMedia = () => this.drop();
     res.writeHead(200, { 'content-type': 'application/json' });
     // Headers go out now: clients read ACKs while they upload.
     (res as { flushHeaders?: () => void }).flushHeaders?.();
@@ -259,6 +260,7 @@ class PutMediaSession {
     if (this.released) return;
     this.released = true;
     this.rec.putMediaOpen = false;
+    this.rec.dropPutMedia = undefined;
   }
 
   private after(ms: number, fn: () => void): void {

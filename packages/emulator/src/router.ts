@@ -7,8 +7,10 @@ import { actions, type ControlContext } from './control-plane';
 import { ApiError, expiredToken } from './errors';
 import type { Faults } from './faults';
 import { answerPreflight, beginResponse, parseJson, type Req, type Res, readBody, sendError, sendJson } from './http';
+import { dataPlaneActions } from './ice';
 import { getMediaForFragmentList, listFragments, serveGetMedia } from './media';
 import { handlePutMedia, type PutMediaOptions } from './putmedia';
+import { channelActions, type SignalingContext } from './signaling-channels';
 import { type Keys, type PayloadPolicy, verifySignature } from './sigv4';
 
 export interface RouterContext extends ControlContext {
@@ -19,6 +21,8 @@ export interface RouterContext extends ControlContext {
   /** Ends open GetMedia responses on close(). */
   closing: Set<() => void>;
   log: (line: string) => void;
+  /** Signaling channels, their WebSocket relay and endpoints (signaling-channels.ts). */
+  signaling: SignalingContext;
 }
 
 const MEDIA = new Set(['getMedia', 'listFragments', 'getMediaForFragmentList']);
@@ -70,7 +74,14 @@ async function route(req: Req, res: Res, ctx: RouterContext): Promise<void> {
     if (action === 'listFragments') return sendJson(res, 200, listFragments(rec, input));
     return getMediaForFragmentList(rec, input, res);
   }
-  const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
+  // Channel actions first: they take the *Resource tag calls for channel ARNs (signaling-channels.ts).
+  const run = Object.hasOwn(channelActions, action)
+    ? channelActions[action]
+    : Object.hasOwn(dataPlaneActions, action)
+      ? dataPlaneActions[action]
+      : Object.hasOwn(actions, action)
+        ? actions[action]
+        : undefined;
   if (!run) throw new ApiError(404, 'UnknownOperationException', `Unknown operation ${path}`);
   ctx.faults.takeControl(action);
   sendJson(res, 200, await run(input, ctx));

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Req, Res } from './http';
 
 export interface Listener {
@@ -14,7 +15,14 @@ export interface Listener {
   destroyAll(): void;
 }
 
-export function createListener(handler: (req: Req, res: Res) => void, tls?: { cert: string; key: string }): Listener {
+/** Receives HTTP/1.1 upgrade requests (the signaling WebSocket, signaling-ws.ts). */
+export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export function createListener(
+  handler: (req: Req, res: Res) => void,
+  tls?: { cert: string; key: string },
+  onUpgrade?: UpgradeHandler,
+): Listener {
   const sockets = new Set<net.Socket>();
   const h2Sessions = new Set<http2.ServerHttp2Session>();
   const track = (s: net.Socket): void => {
@@ -32,9 +40,12 @@ export function createListener(handler: (req: Req, res: Res) => void, tls?: { ce
       h2Sessions.add(s);
       s.on('close', () => h2Sessions.delete(s));
     });
+    // With allowHTTP1, HTTP/1.1 upgrade requests reach the secure server's 'upgrade' event.
+    if (onUpgrade) secure.on('upgrade', onUpgrade);
     server = secure;
   } else {
     const h1 = http.createServer({ requestTimeout: 0, keepAliveTimeout: 5000 }, handler);
+    if (onUpgrade) h1.on('upgrade', onUpgrade);
     const h2 = http2.createServer({}, handler);
     h2.on('session', (s) => {
       h2Sessions.add(s);

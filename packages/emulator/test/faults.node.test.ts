@@ -69,6 +69,20 @@ describe('faults', () => {
     expect((await putMedia(emu, 's', body(1))).status).toBe(200);
   });
 
+  it('cuts the open PutMedia connection on demand, and the stream takes a new one', async () => {
+    emu = await start();
+    await createActive(emu, 's');
+    expect(emu.admin.dropPutMediaConnections('s')).toBe(0); // none open
+    const running = putMedia(emu, 's', body(6), { gapMs: 100 });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(emu.admin.dropPutMediaConnections()).toBe(1);
+    const r = await running;
+    expect(r.aborted || r.status === 0).toBe(true);
+    expect(count(r.acks, 'RECEIVED')).toBeLessThan(6);
+    const again = await putMedia(emu, 's', body(2), { gapMs: 10 });
+    expect(again.status).toBe(200);
+  });
+
   it('drops the PutMedia connection after N fragments or N bytes', async () => {
     emu = await start();
     await createActive(emu, 's');

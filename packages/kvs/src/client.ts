@@ -60,6 +60,11 @@ export type GetMediaOptions = StreamRef & {
   signal?: AbortSignal;
   /** Reconnect when the service ends the body too (default true: a live tail). */
   follow?: boolean;
+  /**
+   * Also hand out fragments the service stored twice (a producer's replay after a connection
+   * broke before the fragment's ACK arrived). Default false: a repeat is dropped.
+   */
+  keepRepeats?: boolean;
 };
 
 // Symbol.asyncDispose where the runtime has it (Node 20.4+, Deno, Chromium 127+), else the
@@ -149,6 +154,7 @@ export class KinesisVideoClient {
     return readMedia(this.api, ref, options.start ?? { startSelectorType: 'NOW' }, {
       signal: abort.signal,
       follow: options.follow,
+      keepRepeats: options.keepRepeats,
       done: () => this.aborts.delete(abort),
     });
   }

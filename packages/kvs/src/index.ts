@@ -31,6 +31,7 @@ export { KinesisVideoStream } from '@kvs-ts/stream';
 export type { GetMediaOptions, KinesisVideoClientOptions, Logger } from './client';
 export { DEFAULT_STORAGE_SIZE, KinesisVideoClient } from './client';
 export type { FragmentIterable } from './consumer';
+export { withoutRepeats } from './consumer';
 export { nearRealtimeStream, offlineStream, realtimeStream } from './presets';
 export type { TransportKind, TransportOptions } from './transport';
 export { runtimeTransportKind } from './transport';

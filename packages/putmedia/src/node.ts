@@ -72,7 +72,8 @@ async function writeBody(request: ClientRequest, conn: PutMediaConnection): Prom
     for (;;) {
       const chunk = await conn.nextChunk();
       if (chunk === undefined) break;
-      if (!request.write(chunk)) await drained(request, conn);
+      // The callback runs once the socket has written the chunk (or failed): then it may be reused.
+      if (!request.write(chunk, () => conn.recycle(chunk))) await drained(request, conn);
     }
     request.end();
   } catch (e) {

@@ -1,0 +1,639 @@
+// Issue 8, "Speed", on the wire over 127.0.0.1: the local emulator and the discard baseline run in
+// a child process (lib/wire-server.ts), the clients here, so each side has a core of its own.
+//
+// 1. Upload: ~100 MB of KVS MKV (2 Mbps-ish, 30 fps, a 45 kB key frame every 2 s, synthetic frame
+//    bytes, packaged by @kvs-ts/mkv-writer) sent (a) as a plain chunked node:http POST of 64 KiB
+//    slices to a server that reads and drops the body: the baseline; (b) by putMediaWithNodeHttp
+//    from pre-made pieces to the emulator's PutMedia, until the response ends (after the last
+//    PERSISTED); (c) through a KinesisVideoStream (putFrame as fast as the buffer allows →
+//    content store → putStreamWith + putMediaWithNodeHttp → emulator), from the first putFrame to
+//    stopSync() (every fragment PERSISTED).
+// 2. ACK latency with persist delay 0: from when the bytes that end a fragment for the emulator
+//    (the next cluster's first bytes, or an end-of-fragment tag) are handed to the transport, to
+//    when the client's AckParser delivers that fragment's RECEIVED and PERSISTED ACKs.
+// 3. GetMedia: consumeGetMedia (KinesisVideoApi.getMedia + FragmentAssembler) from EARLIEST to the
+//    last frame of the ~100 MB stream (also over node:http instead of fetch, and the fetch body
+//    read raw), beside reading the emulator's data-dir log from disk and parsing it (the stored
+//    bytes read directly), and beside parsing the same MKV from memory with readFragments.
+//
+// Beside each rate: the CPU time the client process and the servers' process spent meanwhile,
+// per 100 MB (on a shared 2-core machine wall time follows their sum).
+//
+// Correctness is checked (every fragment PERSISTED, no error, every frame read back with the
+// right bytes count); speed never is. Sizes: WIRE_FRAGMENTS (default 200 two-second fragments,
+// ~100 MB), WIRE_ROUNDS (3), WIRE_LATENCY_FRAGMENTS (150 per case).
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ApiStreamService, type AwsCredentials, KinesisVideoApi } from '@kvs-ts/api';
+import { ContentStore } from '@kvs-ts/content-store';
+import { type FragmentAck, FragmentAckType, FrameFlags, ServiceCallResult } from '@kvs-ts/core';
+import { consumeGetMedia, FragmentAssembler, type OpenGetMedia, readFragments } from '@kvs-ts/getmedia';
+import { type PutMediaSource, putStreamWith } from '@kvs-ts/putmedia';
+import { putMediaWithNodeHttp } from '@kvs-ts/putmedia/node';
+import { KinesisVideoStream, StreamState, systemClock } from '@kvs-ts/stream';
+import { printTable } from './lib/report';
+import {
+  concatPieces,
+  FRAME_US,
+  frameData,
+  GOP,
+  H264_TRACK,
+  type KvsMkv,
+  makeKvsMkv,
+  ms,
+  PieceSource,
+  quantile,
+  type Servers,
+  sleep,
+  startServers,
+} from './lib/wire';
+
+const FRAGMENTS = Number(process.env.WIRE_FRAGMENTS ?? 200);
+const ROUNDS = Number(process.env.WIRE_ROUNDS ?? 3);
+const LATENCY_FRAGMENTS = Number(process.env.WIRE_LATENCY_FRAGMENTS ?? 150);
+/** WIRE_ONLY=upload,latency,getmedia: run only these parts (e.g. to profile one). */
+const ONLY = new Set((process.env.WIRE_ONLY ?? 'upload,latency,getmedia').split(','));
+/** WIRE_UPLOAD_CASES=plain,put,whole: the upload paths timed (e.g. only one, to profile it). */
+const UPLOAD_CASES = (process.env.WIRE_UPLOAD_CASES ?? 'plain,put,whole').split(',');
+const CHUNK = 64 * 1024;
+const START_US = Date.now() * 1000;
+
+let streamSeq = 0;
+const newName = (what: string): string => `wire-${what}-${process.pid}-${++streamSeq}`;
+
+function apiOf(s: Servers): KinesisVideoApi {
+  const credentials: AwsCredentials = { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey };
+  return new KinesisVideoApi({ region: s.region, endpoint: s.url, credentials });
+}
+
+/** A stream with 1 h retention (so PERSISTED is sent), and its PutMedia endpoint. */
+async function createStream(api: KinesisVideoApi, name: string): Promise<{ arn: string; endpoint: string }> {
+  const { streamArn } = await api.createStream({ streamName: name, dataRetentionInHours: 1 });
+  for (let i = 0; (await api.describeStream({ streamName: name })).status !== 'ACTIVE'; i++) {
+    if (i > 100) throw new Error(`${name} not ACTIVE`);
+    await sleep(5);
+  }
+  return { arn: streamArn, endpoint: await api.getDataEndpoint({ streamName: name, apiName: 'PUT_MEDIA' }) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Upload
+
+/** The baseline: the same bytes as a plain chunked POST (64 KiB slices, no copy) to the discard server. */
+function plainUpload(url: string, bytes: Uint8Array): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/upload`, {
+      method: 'POST',
+      headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/octet-stream' },
+      agent: false,
+    });
+    req.on('socket', (s) => s.setNoDelay(true));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => {
+        const got = (JSON.parse(body) as { bytes: number }).bytes;
+        if (got !== bytes.length) reject(new Error(`discard server got ${got} of ${bytes.length} bytes`));
+        else resolve(performance.now() - started);
+      });
+    });
+    void (async () => {
+      for (let off = 0; off < bytes.length; off += CHUNK) {
+        if (!req.write(bytes.subarray(off, off + CHUNK)))
+          await new Promise<void>((r) => {
+            req.once('drain', r);
+          });
+      }
+      req.end();
+    })();
+  });
+}
+
+/** putMediaWithNodeHttp from pre-made pieces: ms until the connection ended (after the last PERSISTED). */
+async function putMediaUpload(api: KinesisVideoApi, s: Servers, mkv: KvsMkv, name: string): Promise<number> {
+  const { endpoint } = await createStream(api, name);
+  let persisted = 0;
+  const errors: string[] = [];
+  const source = new PieceSource((ack) => {
+    if (ack.ackType === FragmentAckType.PERSISTED) persisted++;
+    if (ack.ackType === FragmentAckType.ERROR) errors.push(`ERROR ACK ${ack.result}`);
+  });
+  source.push(...mkv.pieces);
+  source.close();
+  const started = performance.now();
+  await putMediaWithNodeHttp(
+    {
+      endpoint,
+      streamName: name,
+      producerStartTimestamp: START_US,
+      region: s.region,
+      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+    },
+    source,
+    { onError: (e) => errors.push(e.message) },
+  );
+  const result = await source.ended;
+  const elapsed = performance.now() - started;
+  if (result !== ServiceCallResult.OK || errors.length > 0 || persisted !== mkv.timecodes.length)
+    throw new Error(`PutMedia: result ${result}, ${persisted}/${mkv.timecodes.length} PERSISTED, ${errors.join('; ')}`);
+  return elapsed;
+}
+
+/** The whole producer path: ms from the first putFrame to stopSync() (all PERSISTED), and the bytes sent. */
+async function streamUpload(api: KinesisVideoApi, s: Servers, frames: number, name: string) {
+  let stream: KinesisVideoStream<AwsCredentials> | undefined;
+  let sent = 0;
+  const errors: string[] = [];
+  const service = new ApiStreamService(api, {
+    putMedia: putStreamWith(() => stream as KinesisVideoStream<AwsCredentials>, {
+      region: s.region,
+      // The stream's own source, counting what the transport pulls.
+      transport: (target, source: PutMediaSource, options) =>
+        putMediaWithNodeHttp(
+          target,
+          {
+            ...source,
+            pull: (max) => {
+              const r = source.pull(max);
+              sent += r.data.length;
+              return r;
+            },
+          },
+          options,
+        ),
+      transportOptions: { onError: (e) => errors.push(e.message) },
+    }),
+  });
+  stream = new KinesisVideoStream<AwsCredentials>({
+    definition: {
+      streamName: name,
+      tracks: [H264_TRACK],
+      nalAdaptationFlags: 0,
+      retentionPeriod: 3_600_000_000,
+      frameRate: 30,
+    },
+    store: new ContentStore({ storageSize: 64 * 1024 * 1024 }),
+    service,
+    clock: systemClock,
+  });
+  let persisted = 0;
+  stream.on('ack', (ack) => {
+    if (ack.ackType === FragmentAckType.PERSISTED) persisted++;
+  });
+  stream.on('error', (e) => errors.push(e.message));
+  stream.on('droppedFrame', () => errors.push('dropped frame'));
+  stream.start();
+  for (let i = 0; stream.state !== StreamState.READY; i++) {
+    if (i > 2000) throw new Error(`stream not READY: ${stream.state}`);
+    await sleep(1);
+  }
+  const start = Date.now() * 1000;
+  const started = performance.now();
+  for (let i = 0; i < frames; i++) {
+    const pts = start + i * FRAME_US;
+    stream.putFrame({
+      trackId: 1,
+      pts,
+      dts: pts,
+      duration: FRAME_US,
+      flags: i % GOP === 0 ? FrameFlags.KEY_FRAME : FrameFlags.NONE,
+      data: frameData(i),
+    });
+    // As fast as the transport takes it, a few MB ahead (a producer faster than the network).
+    if (i % GOP === GOP - 1) {
+      await new Promise((r) => setImmediate(r));
+      while (stream.metrics().currentViewSize > 4 * 1024 * 1024) await sleep(1);
+    }
+  }
+  await stream.stopSync(60_000_000);
+  const elapsed = performance.now() - started;
+  stream.free();
+  const fragments = Math.ceil(frames / GOP);
+  if (errors.length > 0 || persisted !== fragments)
+    throw new Error(`stream: ${persisted}/${fragments} PERSISTED, ${errors.slice(0, 3).join('; ')}`);
+  return { elapsed, sent };
+}
+
+interface Range {
+  best: number;
+  min: number;
+  max: number;
+}
+function rangeOf(values: number[], higherIsBetter = true): Range {
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return { best: higherIsBetter ? max : min, min, max };
+}
+const fmt = (r: Range, digits = 0): string =>
+  `${r.best.toFixed(digits)} [${r.min.toFixed(digits)}–${r.max.toFixed(digits)}]`;
+
+/** Runs `fn`, returning its result with the CPU both processes spent meanwhile (ms). */
+async function withCpu<T>(s: Servers, fn: () => Promise<T>): Promise<{ value: T; client: number; server: number }> {
+  const server0 = await s.cpu();
+  const client0 = process.cpuUsage();
+  const value = await fn();
+  const c = process.cpuUsage(client0);
+  const server = (await s.cpu()) - server0;
+  return { value, client: (c.user + c.system) / 1000, server: server / 1000 };
+}
+
+async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<void> {
+  const all = concatPieces(mkv.pieces);
+  const mb = all.length / 1e6;
+  const cases = (['plain', 'put', 'whole'] as const).filter((c) => UPLOAD_CASES.includes(c));
+  const rate: Record<(typeof cases)[number], number[]> = { plain: [], put: [], whole: [] };
+  const cpu: Record<(typeof cases)[number], { client: number[]; server: number[] }> = {
+    plain: { client: [], server: [] },
+    put: { client: [], server: [] },
+    whole: { client: [], server: [] },
+  };
+  let wholeBytes = 0;
+  // Warm-up (JIT, sockets) on a tenth of the data, untimed.
+  await plainUpload(s.discardUrl, all.subarray(0, all.length / 10));
+  const warm = newName('warm');
+  await putMediaUpload(api, s, makeKvsMkv(Math.ceil(FRAGMENTS / 10), START_US), warm);
+  await deleteByName(api, warm);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of cases) {
+      const name = newName(c);
+      const r = await withCpu(s, async () => {
+        if (c === 'plain') return { elapsed: await plainUpload(s.discardUrl, all), sent: all.length };
+        if (c === 'put') return { elapsed: await putMediaUpload(api, s, mkv, name), sent: all.length };
+        return streamUpload(api, s, mkv.frames, name);
+      });
+      if (c !== 'plain') await deleteByName(api, name); // the emulator keeps fragments in memory: free them
+      if (c === 'whole') wholeBytes = r.value.sent;
+      rate[c].push(r.value.sent / 1e6 / (r.value.elapsed / 1000));
+      // CPU per 100 MB moved, so that the rows compare whatever the size.
+      cpu[c].client.push((r.client * 1e8) / r.value.sent);
+      cpu[c].server.push((r.server * 1e8) / r.value.sent);
+    }
+  }
+  const ratio = (xs: number[]) => rangeOf(xs.map((x, i) => (100 * x) / (rate.plain[i] ?? Number.NaN)));
+  const cpuOf = (c: (typeof cases)[number]) => ({
+    'client CPU ms/100 MB': fmt(rangeOf(cpu[c].client, false)),
+    'server CPU ms/100 MB': fmt(rangeOf(cpu[c].server, false)),
+  });
+  console.log(
+    `\n1. upload over 127.0.0.1, ${mb.toFixed(1)} MB of KVS MKV (${mkv.timecodes.length} fragments × 2 s, ${mkv.frames} frames), ${ROUNDS} rounds: best [range]`,
+  );
+  const names = {
+    plain: 'plain chunked POST → discard server (baseline)',
+    put: 'putMediaWithNodeHttp → emulator PutMedia',
+    whole: 'KinesisVideoStream → putStreamWith → emulator',
+  };
+  printTable(
+    cases.map((c) => ({
+      path: names[c],
+      'MB/s': fmt(rangeOf(rate[c])),
+      '% of baseline': c === 'plain' ? '100' : fmt(ratio(rate[c])),
+      ...cpuOf(c),
+    })),
+  );
+  console.log(
+    `  (the stream path sent ${(wholeBytes / 1e6).toFixed(1)} MB: its own MKV of the same frames; rates are bytes on the wire / time;`,
+  );
+  console.log('   CPU: user + system of the client process and of the servers process during the upload)');
+}
+
+async function deleteByName(api: KinesisVideoApi, name: string): Promise<void> {
+  await api.deleteStream({ streamArn: (await api.describeStream({ streamName: name })).streamArn });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. ACK latency
+
+interface LatencyResult {
+  received: number[];
+  persisted: number[];
+}
+
+/**
+ * One PutMedia connection; per fragment: its frames in one burst, a pause (30 ms) so that the
+ * emulator has read and parsed them, then the bytes that end it (the next key frame's piece,
+ * whose first bytes are the next Cluster; or with `eofr` the end-of-fragment tag), then a frame
+ * interval before the next burst. Latency = ACK delivered by AckParser − that piece handed to
+ * the transport.
+ */
+async function ackLatency(s: Servers, api: KinesisVideoApi, eofr: boolean): Promise<LatencyResult> {
+  const name = newName(eofr ? 'lat-eofr' : 'lat');
+  const { endpoint } = await createStream(api, name);
+  const mkv = makeKvsMkv(LATENCY_FRAGMENTS + 1, START_US, eofr);
+  const index = new Map(mkv.timecodes.map((tc, k) => [tc, k]));
+  // The piece whose arrival ends fragment k.
+  const endPiece = (k: number): number => (eofr ? mkv.fragmentEnds[k] : mkv.fragmentStarts[k + 1]);
+  const out: LatencyResult = { received: [], persisted: [] };
+  const errors: string[] = [];
+  const source = new PieceSource((ack: FragmentAck, at: number) => {
+    if (ack.ackType === FragmentAckType.ERROR) errors.push(`ERROR ACK ${ack.result}`);
+    if (ack.ackType !== FragmentAckType.RECEIVED && ack.ackType !== FragmentAckType.PERSISTED) return;
+    const k = ack.timecode === undefined ? undefined : index.get(ack.timecode);
+    if (k === undefined || k >= LATENCY_FRAGMENTS) return; // the last one is ended by the body's end
+    const sentAt = source.pulledAt[endPiece(k)];
+    if (sentAt === undefined) return errors.push(`ACK of fragment ${k} before its end was sent`);
+    (ack.ackType === FragmentAckType.RECEIVED ? out.received : out.persisted).push(at - sentAt);
+  });
+  await putMediaWithNodeHttp(
+    {
+      endpoint,
+      streamName: name,
+      producerStartTimestamp: START_US,
+      region: s.region,
+      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+    },
+    source,
+    { onError: (e) => errors.push(e.message) },
+  );
+  const starts = mkv.fragmentStarts;
+  for (let k = 0; k <= LATENCY_FRAGMENTS; k++) {
+    const from = starts[k];
+    const to = k + 1 < starts.length ? starts[k + 1] : mkv.pieces.length;
+    if (eofr) {
+      source.push(...mkv.pieces.slice(from, to - 1));
+      await sleep(30);
+      source.push(mkv.pieces[to - 1]); // the EoFR tag: fragment k ends
+      await sleep(33);
+    } else {
+      source.push(mkv.pieces[from]); // the key frame: its Cluster ends fragment k − 1
+      await sleep(33);
+      source.push(...mkv.pieces.slice(from + 1, to));
+      await sleep(30);
+    }
+  }
+  source.close();
+  await source.ended;
+  await deleteByName(api, name);
+  if (errors.length > 0 || out.persisted.length !== LATENCY_FRAGMENTS || out.received.length !== LATENCY_FRAGMENTS)
+    throw new Error(
+      `latency: ${out.received.length} RECEIVED, ${out.persisted.length} PERSISTED of ${LATENCY_FRAGMENTS}; ${errors.join('; ')}`,
+    );
+  return out;
+}
+
+function latencyRow(name: string, r: LatencyResult): Record<string, string> {
+  return {
+    case: name,
+    'RECEIVED p50': ms(quantile(r.received, 0.5)),
+    p99: ms(quantile(r.received, 0.99)),
+    max: ms(Math.max(...r.received)),
+    'PERSISTED p50': ms(quantile(r.persisted, 0.5)),
+    'p99 ': ms(quantile(r.persisted, 0.99)),
+    'max ': ms(Math.max(...r.persisted)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. GetMedia
+
+/** consumeGetMedia from EARLIEST until the last frame: ms, after checking every frame came back. */
+async function getMediaRead(api: KinesisVideoApi, name: string, mkv: KvsMkv, open?: OpenGetMedia): Promise<number> {
+  const abort = new AbortController();
+  let frames = 0;
+  let bytes = 0;
+  const started = performance.now();
+  for await (const f of consumeGetMedia(
+    open ??
+      ((start, signal) => api.getMedia({ streamName: name, startSelector: start }, { signal }).then((p) => p.body)),
+    { startSelectorType: 'EARLIEST' },
+    { signal: abort.signal },
+  )) {
+    for (const frame of f.frames) {
+      frames++;
+      bytes += frame.data.length;
+    }
+    if (frames >= mkv.frames) abort.abort();
+  }
+  const elapsed = performance.now() - started;
+  if (frames !== mkv.frames || bytes !== mkv.frameBytes)
+    throw new Error(`GetMedia: ${frames}/${mkv.frames} frames, ${bytes}/${mkv.frameBytes} bytes`);
+  return elapsed;
+}
+
+/**
+ * The raw GetMedia body, not parsed: ms until `expect` bytes arrived. Without `expect`, reads
+ * until the body has been quiet for 300 ms (GetMedia never ends by itself) and returns the size.
+ */
+async function getMediaRaw(api: KinesisVideoApi, name: string, expect?: number): Promise<number> {
+  const abort = new AbortController();
+  const started = performance.now();
+  const payload = await api.getMedia(
+    { streamName: name, startSelector: { startSelectorType: 'EARLIEST' } },
+    { signal: abort.signal },
+  );
+  const reader = payload.body.getReader();
+  let got = 0;
+  while (expect === undefined || got < expect) {
+    const next = reader.read();
+    const r = expect === undefined ? await Promise.race([next, sleep(300).then(() => undefined)]) : await next;
+    if (r === undefined || r.done) break;
+    got += r.value.length;
+  }
+  const elapsed = performance.now() - started;
+  abort.abort();
+  await reader.cancel().catch(() => {});
+  return expect === undefined ? got : elapsed;
+}
+
+/**
+ * GetMedia over node:http instead of fetch (signed with the API's own Signer), as a
+ * ReadableStream (Readable.toWeb): to tell the fetch (undici) body's cost from the rest.
+ */
+function nodeHttpOpen(api: KinesisVideoApi, name: string): OpenGetMedia {
+  return async (start, signal) => {
+    const endpoint = await api.getDataEndpoint({ streamName: name, apiName: 'GET_MEDIA' });
+    const body = new TextEncoder().encode(
+      JSON.stringify({
+        StreamName: name,
+        StartSelector: { StartSelectorType: start.startSelectorType, ContinuationToken: start.continuationToken },
+      }),
+    );
+    const signed = await api.signer.sign({
+      method: 'POST',
+      url: `${endpoint}/getMedia`,
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return new Promise((resolve, reject) => {
+      const req = http.request(signed.url, { method: 'POST', headers: signed.headers, agent: false, signal });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`GetMedia over node:http: ${res.statusCode}`));
+        resolve(Readable.toWeb(res) as ReadableStream<Uint8Array>);
+      });
+      req.end(body);
+    });
+  };
+}
+
+/** Baseline: readFragments over the same MKV bytes in memory, 64 KiB chunks. */
+async function parseFromMemory(all: Uint8Array, mkv: KvsMkv): Promise<number> {
+  const chunks: Uint8Array[] = [];
+  for (let off = 0; off < all.length; off += CHUNK) chunks.push(all.subarray(off, off + CHUNK));
+  let frames = 0;
+  const started = performance.now();
+  for await (const f of readFragments(chunks)) frames += f.frames.length;
+  const elapsed = performance.now() - started;
+  if (frames !== mkv.frames) throw new Error(`readFragments: ${frames} frames`);
+  return elapsed;
+}
+
+/** Baseline: the emulator's data-dir log read from disk (page cache) and its records' MKV parsed. */
+async function parseDataDir(dataDir: string, name: string, mkv: KvsMkv): Promise<{ elapsed: number; bytes: number }> {
+  const started = performance.now();
+  const log = await readFile(join(dataDir, 'streams', encodeURIComponent(name), 'fragments.log'));
+  let frames = 0;
+  const assembler = new FragmentAssembler({ fragment: (f) => (frames += f.frames.length) });
+  // Records: u32 JSON length, the JSON head, then header + tags + cluster (disk-store.ts).
+  for (let pos = 0; pos + 4 <= log.length; ) {
+    const jsonLen = log.readUInt32BE(pos);
+    const head = JSON.parse(log.toString('utf8', pos + 4, pos + 4 + jsonLen)) as {
+      headerLen: number;
+      tagsLen?: number;
+      clusterLen: number;
+    };
+    const start = pos + 4 + jsonLen;
+    const end = start + head.headerLen + (head.tagsLen ?? 0) + head.clusterLen;
+    for (let off = start; off < end; off += CHUNK) assembler.push(log.subarray(off, Math.min(end, off + CHUNK)));
+    pos = end;
+  }
+  assembler.end();
+  const elapsed = performance.now() - started;
+  if (frames !== mkv.frames) throw new Error(`data-dir log: ${frames} frames`);
+  return { elapsed, bytes: log.length };
+}
+
+async function getMedia(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<void> {
+  const name = newName('get');
+  await putMediaUpload(api, s, mkv, name);
+  const all = concatPieces(mkv.pieces);
+  const mb = all.length / 1e6;
+  const rows = ['fetch', 'node', 'raw', 'memory', 'disk'] as const;
+  const rate: Record<(typeof rows)[number], number[]> = { fetch: [], node: [], raw: [], memory: [], disk: [] };
+  const cpu: Record<(typeof rows)[number], { client: number[]; server: number[] }> = {
+    fetch: { client: [], server: [] },
+    node: { client: [], server: [] },
+    raw: { client: [], server: [] },
+    memory: { client: [], server: [] },
+    disk: { client: [], server: [] },
+  };
+  let logBytes = 0;
+  await getMediaRead(api, name, mkv); // warm-up
+  // The body's size (each fragment gets its MKV header and the service's tags): the raw read
+  // stops a little short of it, as MILLIS_BEHIND_NOW may be a digit shorter or longer later.
+  const bodySize = (await getMediaRaw(api, name)) - 4 * mkv.timecodes.length;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of rows) {
+      const m = await withCpu(s, async () => {
+        if (r === 'fetch') return getMediaRead(api, name, mkv);
+        if (r === 'node') return getMediaRead(api, name, mkv, nodeHttpOpen(api, name));
+        if (r === 'raw') return getMediaRaw(api, name, bodySize);
+        if (r === 'memory') return parseFromMemory(all, mkv);
+        const d = await parseDataDir(s.dataDir as string, name, mkv);
+        logBytes = d.bytes;
+        return d.elapsed;
+      });
+      rate[r].push(mb / (m.value / 1000));
+      cpu[r].client.push((m.client * 100) / mb);
+      cpu[r].server.push((m.server * 100) / mb);
+    }
+  }
+  const viaGetMedia = rate.fetch;
+  const viaNodeHttp = rate.node;
+  const raw = rate.raw;
+  const memory = rate.memory;
+  const disk = rate.disk;
+  const cpuOf = (r: (typeof rows)[number]) => ({
+    'client CPU ms/100 MB': fmt(rangeOf(cpu[r].client, false)),
+    'server CPU ms/100 MB': r === 'memory' || r === 'disk' ? '—' : fmt(rangeOf(cpu[r].server, false)),
+  });
+  const pct = (xs: number[], base: number[]) => fmt(rangeOf(xs.map((x, i) => (100 * x) / base[i])));
+  console.log(
+    `\n3. GetMedia from EARLIEST to the last frame, ${mb.toFixed(1)} MB stored (${mkv.timecodes.length} fragments), ${ROUNDS} rounds; MB/s of the producer's MKV bytes`,
+  );
+  printTable([
+    {
+      read: 'consumeGetMedia (api.getMedia + FragmentAssembler)',
+      'MB/s': fmt(rangeOf(viaGetMedia)),
+      '% of memory parse': pct(viaGetMedia, memory),
+      '% of data-dir parse': pct(viaGetMedia, disk),
+      ...cpuOf('fetch'),
+    },
+    {
+      read: 'consumeGetMedia over node:http (Readable.toWeb), not fetch',
+      'MB/s': fmt(rangeOf(viaNodeHttp)),
+      '% of memory parse': pct(viaNodeHttp, memory),
+      '% of data-dir parse': pct(viaNodeHttp, disk),
+      ...cpuOf('node'),
+    },
+    {
+      read: 'fetch GetMedia body read raw, not parsed',
+      'MB/s': fmt(rangeOf(raw)),
+      '% of memory parse': pct(raw, memory),
+      '% of data-dir parse': pct(raw, disk),
+      ...cpuOf('raw'),
+    },
+    {
+      read: 'baseline: readFragments, same MKV in memory',
+      'MB/s': fmt(rangeOf(memory)),
+      '% of memory parse': '100',
+      '% of data-dir parse': pct(memory, disk),
+      ...cpuOf('memory'),
+    },
+    {
+      read: `baseline: data-dir fragments.log (${(logBytes / 1e6).toFixed(1)} MB) read + parsed`,
+      'MB/s': fmt(rangeOf(disk)),
+      '% of memory parse': pct(disk, memory),
+      '% of data-dir parse': '100',
+      ...cpuOf('disk'),
+    },
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const mkv = makeKvsMkv(FRAGMENTS, START_US);
+const servers = await startServers();
+const dataDir = await mkdtemp(join(tmpdir(), 'kvs-wire-'));
+const diskServers = await startServers({ dataDir });
+try {
+  const api = apiOf(servers);
+  const diskApi = apiOf(diskServers);
+  console.log(`servers in a child process (emulator: memory store, persist delay 0); data dir ${dataDir} for the rest`);
+  if (ONLY.has('upload')) await upload(servers, api, mkv);
+  if (ONLY.has('latency')) await latency(servers, api, diskServers, diskApi);
+  if (ONLY.has('getmedia')) await getMedia(diskServers, diskApi, mkv);
+} finally {
+  await servers.close();
+  await diskServers.close();
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+async function latency(servers: Servers, api: KinesisVideoApi, diskServers: Servers, diskApi: KinesisVideoApi) {
+  const rows = [];
+  await ackLatency(servers, api, false); // warm-up
+  for (let round = 0; round < 2; round++) {
+    rows.push(
+      latencyRow(`next cluster ends it, memory store (run ${round + 1})`, await ackLatency(servers, api, false)),
+    );
+    rows.push(latencyRow(`EoFR tag ends it, memory store (run ${round + 1})`, await ackLatency(servers, api, true)));
+    rows.push(
+      latencyRow(
+        `next cluster ends it, data dir + fsync (run ${round + 1})`,
+        await ackLatency(diskServers, diskApi, false),
+      ),
+    );
+  }
+  console.log(
+    `\n2. fragment end → ACK delivered by the client's AckParser, ms, persist delay 0, ${LATENCY_FRAGMENTS} fragments of ~500 kB per case (ends sent ~65 ms apart)`,
+  );
+  printTable(rows);
+}
