@@ -1,9 +1,11 @@
 // A view's self-check for tests and diagnostics (ContentView.checkConsistency): O(items).
 import { KvsError } from '@kvs-ts/core';
+import { ViewItemFlags } from './constants';
 import { blockSizeFor } from './heap';
 import { type ItemRing, RingFlags } from './ring';
 
 const { HANDED_OUT } = RingFlags;
+const { BUFFERING_ACK } = ViewItemFlags;
 
 /**
  * Verifies cursor order, DTS order, the pin, the byte counters and block sizes against item
@@ -35,6 +37,8 @@ export function checkRing(r: ItemRing, onBlock?: (arena: number, block: number, 
     if (r.lengthOf[s] === 0) fail(`item ${i} is empty`);
     if (i > tail && r.dtsOf[s] < r.dtsOf[(i - 1) % cap]) fail(`DTS goes back at ${i}`);
     if (i >= current && r.flagsOf[s] & HANDED_OUT) fail(`unsent item ${i} marked handed out`);
+    // The staleness check's bound (ring.ts newestBuffering) must not miss a flagged item.
+    if (i > r.newestBuffering && r.flagsOf[s] & BUFFERING_ACK) fail(`BUFFERING_ACK item ${i} after the tracked newest`);
     visit(r.arenaOf[s], r.blockOf[s], r.lengthOf[s], `item ${i}`);
   }
   if (overall !== r.overallBytes) fail(`overall bytes ${r.overallBytes} ≠ ${overall}`);

@@ -103,17 +103,23 @@ export function rollbackTarget(r: ItemRing, duration: number, keyFrame: boolean,
 export function connectionStaleness(r: ItemRing, limit: number): number {
   if (r.current === r.tail) return 0;
   const cap = r.cap;
+  const flags = r.flagsOf;
+  const tail = r.tail;
   const last = r.current - 1;
   const lastDts = r.dtsOf[last % cap];
-  // O(1) form of PIC's walk back: the newest BUFFERING-acknowledged item is tracked as flags are
-  // set; no such item in [tail, last] means the walk would reach the tail.
-  let b = r.newestBuffering;
-  if (b > last) {
-    // The newest BUFFERING ACK is past `last` (current was rolled back): walk back to the
-    // newest one at or before it, as PIC does. Rare: only after rollbacks.
-    for (b = last; b >= r.tail && !(r.flagsOf[b % cap] & BUFFERING_ACK); b--);
+  // O(1) form of PIC's walk back: `newestBuffering` bounds the newest BUFFERING-acknowledged item
+  // (ring.ts); no such item in [tail, last] means the walk would reach the tail.
+  const tracked = r.newestBuffering;
+  let b = tracked;
+  if (b > last || (b >= tail && !(flags[b % cap] & BUFFERING_ACK))) {
+    // Walk back to the newest flagged item at or before `last`, as PIC does: the tracked one is
+    // past `last` (current was rolled back) or lost its flag (cleared for a replay, or its slot
+    // was taken over by the in-flight item). Rare, and remembered below when it can be.
+    for (b = Math.min(b, last); b >= tail && !(flags[b % cap] & BUFFERING_ACK); b--);
+    // Nothing after `tracked` is flagged and nothing in (b, tracked] either: b is the bound now.
+    if (tracked <= last) r.newestBuffering = b;
   }
-  if (b >= r.tail && r.flagsOf[b % cap] & BUFFERING_ACK) {
+  if (b >= tail) {
     // PIC's walk stops at this item unless an item after it is already more than `limit` old.
     if (b === last || lastDts - r.dtsOf[b % cap] <= limit) return 0;
     const gap = lastDts - firstDtsAfterLimit(r, b + 1, last, lastDts - limit);
@@ -121,8 +127,8 @@ export function connectionStaleness(r: ItemRing, limit: number): number {
     r.staleEvents++;
     return gap;
   }
-  if (lastDts - r.dtsOf[r.tail % cap] <= limit) return 0;
-  const gap = lastDts - firstDtsAfterLimit(r, r.tail, last, lastDts - limit);
+  if (lastDts - r.dtsOf[tail % cap] <= limit) return 0;
+  const gap = lastDts - firstDtsAfterLimit(r, tail, last, lastDts - limit);
   r.staleEvents++;
   return gap;
 }

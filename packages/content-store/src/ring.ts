@@ -11,7 +11,7 @@ import { internalError, invalidIndex, invalidOperation, outOfMemory } from './er
 import { BLOCK_HEADER, blockSizeFor, type Heap } from './heap';
 import type { RemovedItem } from './types';
 
-const { STREAM_START, STREAM_START_DEBUG, FRAGMENT_START, SKIP_ITEM } = ViewItemFlags;
+const { STREAM_START, STREAM_START_DEBUG, FRAGMENT_START, BUFFERING_ACK, SKIP_ITEM } = ViewItemFlags;
 
 /**
  * Flag bits beside PIC's. Modules destructure these tables (and constants.ts's) once at load: a
@@ -81,7 +81,12 @@ export class ItemRing {
   ptsDropAt = -1;
   /** Longest item duration seen, bounding how far back a timestamp search must look. */
   maxDuration = 0;
-  /** Newest index ever flagged BUFFERING_ACK (-1: none), for the O(1) staleness check. */
+  /**
+   * For the O(1) staleness check (lookup.ts): no item after this index carries BUFFERING_ACK (-1:
+   * none ever did). Every write that can set the flag raises it — setFlags, a put with the flag,
+   * and moveItem, which carries an in-flight item's flags into a later slot. It may point at an
+   * item whose flag was cleared since (clearFlags, or a slot the in-flight item took over).
+   */
   newestBuffering = -1;
   overallBytes = 0;
   currentBytes = 0;
@@ -199,6 +204,7 @@ export class ItemRing {
     this.blockOf[s] = this.resBlock;
     this.arenaOf[s] = this.resArena;
     this.flagsOf[s] = flags;
+    if (flags & BUFFERING_ACK) this.newestBuffering = head;
     this.head = head + 1;
     this.overallBytes += length;
     this.currentBytes += length;
@@ -292,7 +298,12 @@ export class ItemRing {
     this.blockOf[t] = this.blockOf[f];
     this.arenaOf[t] = this.arenaOf[f];
     this.lengthOf[t] = this.lengthOf[f];
-    this.flagsOf[t] = this.flagsOf[f];
+    const flags = this.flagsOf[f];
+    this.flagsOf[t] = flags;
+    // PIC's contentViewTrimTailItems copies the flags too, so a BUFFERING_ACK moves with the item
+    // and checkForConnectionStaleness stops at the new slot (test/staleness.test.ts, "keeps a
+    // BUFFERING ACK that moves with the in-flight item…"; docs/reviews/content-store-staleness.md).
+    if (flags & BUFFERING_ACK && to > this.newestBuffering) this.newestBuffering = to;
     this.ownPtsOf[t] = this.ownPtsOf[f];
     this.fragmentOf[t] = this.fragmentOf[f];
     this.streamOf[t] = this.streamOf[f];
