@@ -28,7 +28,8 @@ import { KEYS, start } from './support';
 let emu: Emulator;
 let kv: KinesisVideoClient;
 beforeAll(async () => {
-  emu = await start({ transitionDelayMs: 100 });
+  // Long enough that a busy machine still sees CREATING first (the CI box has 2 shared cores).
+  emu = await start({ transitionDelayMs: TRANSITION_MS });
   kv = new KinesisVideoClient({ endpoint: emu.url, region: emu.region, credentials: KEYS, maxAttempts: 1 });
 });
 afterAll(async () => {
@@ -37,6 +38,7 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const TRANSITION_MS = 600;
 
 describe('control plane (official client)', () => {
   it('creates a stream CREATING, then ACTIVE, with the documented StreamInfo and ARN', async () => {
@@ -52,7 +54,7 @@ describe('control plane (official client)', () => {
     expect(StreamARN).toMatch(new RegExp(`^arn:aws:kinesisvideo:${emu.region}:\\d{12}:stream/cam-1/\\d{13}$`));
     const first = await kv.send(new DescribeStreamCommand({ StreamName: 'cam-1' }));
     expect(first.StreamInfo?.Status).toBe('CREATING');
-    await sleep(150);
+    await sleep(TRANSITION_MS + 200);
     const info = (await kv.send(new DescribeStreamCommand({ StreamARN }))).StreamInfo;
     expect(info).toMatchObject({
       StreamName: 'cam-1',
@@ -100,7 +102,7 @@ describe('control plane (official client)', () => {
   });
 
   it('updates with a version check (VersionMismatchException) and changes retention', async () => {
-    await sleep(120);
+    await sleep(TRANSITION_MS + 200);
     const v1 = (await kv.send(new DescribeStreamCommand({ StreamName: 'list-a' }))).StreamInfo?.Version;
     await kv.send(new UpdateStreamCommand({ StreamName: 'list-a', CurrentVersion: v1, MediaType: 'video/h265' }));
     await expect(
@@ -149,7 +151,7 @@ describe('control plane (official client)', () => {
     const info = (await kv.send(new DescribeStreamCommand({ StreamName: 'other-x' }))).StreamInfo;
     await kv.send(new DeleteStreamCommand({ StreamARN: info?.StreamARN, CurrentVersion: info?.Version }));
     expect((await kv.send(new DescribeStreamCommand({ StreamName: 'other-x' }))).StreamInfo?.Status).toBe('DELETING');
-    await sleep(150);
+    await sleep(TRANSITION_MS + 200);
     await expect(kv.send(new DescribeStreamCommand({ StreamName: 'other-x' }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );

@@ -42,7 +42,8 @@ let emu: Emulator;
 let kv: KinesisVideoClient;
 let api: KinesisVideoApi;
 beforeAll(async () => {
-  emu = await start({ transitionDelayMs: 100 });
+  // Long enough that a busy machine still sees CREATING first (the CI box has 2 shared cores).
+  emu = await start({ transitionDelayMs: TRANSITION_MS });
   kv = new KinesisVideoClient({ endpoint: emu.url, region: emu.region, credentials: KEYS, maxAttempts: 1 });
   api = new KinesisVideoApi({ endpoint: emu.url, region: emu.region, credentials: KEYS, retry: { maxRetries: 0 } });
 });
@@ -52,6 +53,7 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const TRANSITION_MS = 600;
 const signalingClient = (endpoint: string) =>
   new KinesisVideoSignalingClient({ endpoint, region: emu.region, credentials: KEYS, maxAttempts: 1 });
 
@@ -75,7 +77,7 @@ describe('signaling channels (official client)', () => {
     expect(ChannelARN).toMatch(new RegExp(`^arn:aws:kinesisvideo:${emu.region}:\\d{12}:channel/front-door/\\d{13}$`));
     const first = await kv.send(new DescribeSignalingChannelCommand({ ChannelName: 'front-door' }));
     expect(first.ChannelInfo?.ChannelStatus).toBe('CREATING');
-    await sleep(150);
+    await sleep(TRANSITION_MS + 200);
     const info = (await kv.send(new DescribeSignalingChannelCommand({ ChannelARN }))).ChannelInfo;
     expect(info).toMatchObject({
       ChannelName: 'front-door',
@@ -174,7 +176,7 @@ describe('signaling channels (official client)', () => {
     ).rejects.toBeInstanceOf(VersionMismatchException);
     await kv.send(new DeleteSignalingChannelCommand({ ChannelARN: arn }));
     expect((await api.describeSignalingChannel({ channelArn: arn })).channelStatus).toBe('DELETING');
-    await sleep(150);
+    await sleep(TRANSITION_MS + 200);
     await expect(kv.send(new DescribeSignalingChannelCommand({ ChannelARN: arn }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
