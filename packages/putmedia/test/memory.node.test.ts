@@ -87,7 +87,9 @@ describe('PutMedia over node:http: memory over a long upload', () => {
         `heap+buffers ${(early / 2 ** 20).toFixed(1)} → ${(late / 2 ** 20).toFixed(1)} MiB, ${acks} ACKs`,
     );
     expect(endResult).toBe(200);
-    expect(total - earlyBytes).toBeGreaterThan(RATE * (SECONDS / 3)); // it really streamed the whole time
+    // It really streamed: far more than the heap bound below went through after the first reading
+    // (a speed floor would fail on a loaded machine; the check is about what stays in memory).
+    expect(total - earlyBytes).toBeGreaterThan(Math.min(512 * 2 ** 20, RATE * (SECONDS / 6)));
     expect(acks).toBeGreaterThan(100);
     // Everything uploaded after the first seconds (GBs) must not have stayed in memory.
     expect(late - early).toBeLessThan(16 * 2 ** 20);
