@@ -1,4 +1,4 @@
-import { StatusCode, type StatusName, statusName } from './status';
+import { isStatusCode, StatusCode, type StatusName, statusName } from './status';
 
 /** Options for {@link KvsError}. */
 export interface KvsErrorOptions {
@@ -8,9 +8,16 @@ export interface KvsErrorOptions {
   offset?: number;
 }
 
+/** Where the status-code guide lives, relative to the repository root. */
+const GUIDE_PATH = 'docs/guides/status-codes.md';
+
 /**
  * The one error type kvs-ts throws. `status` is a PIC-compatible status code (see
  * {@link StatusCode}); `statusName` is its name, so logs read like AWS's SDKs.
+ *
+ * Every status a kvs-ts call can report has an entry (cause and fix) in
+ * docs/guides/status-codes.md, anchored by the lower-case status name: {@link guide} is that
+ * link and `toString()` ends with it. The message itself stays `STATUS_NAME: detail`.
  */
 export class KvsError extends Error {
   override readonly name = 'KvsError';
@@ -38,6 +45,28 @@ export class KvsError extends Error {
   /** The PIC name of {@link status}. */
   get statusName(): string {
     return statusName(this.status);
+  }
+
+  /**
+   * This status's entry in the status-code guide (cause and fix), e.g.
+   * `docs/guides/status-codes.md#status_invalid_arg`.
+   */
+  get guide(): string {
+    return KvsError.guideFor(this.status);
+  }
+
+  /** `Name: STATUS_NAME: detail (see <guide link>)`. */
+  override toString(): string {
+    return `${super.toString()} (see ${this.guide})`;
+  }
+
+  /**
+   * The status-code guide's entry for a status: its lower-case name as anchor, or the section on
+   * unknown codes for a value this table does not know.
+   */
+  static guideFor(status: number | StatusName): string {
+    const code = typeof status === 'string' ? StatusCode[status] : status;
+    return `${GUIDE_PATH}#${isStatusCode(code) ? statusName(code).toLowerCase() : 'unknown-status-codes'}`;
   }
 }
 
