@@ -1,6 +1,7 @@
 // Every isomorphic test file (not *.node.test.ts) again, in headless Debian Chromium.
 // Test vectors reach the browser through one custom command answered here, in Node
-// (see packages/test-support).
+// (see packages/test-support). One emulator, started in Node by a globalSetup, serves the
+// signaling tests that need a real service (packages/signaling/test/emulator-global-setup.ts).
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { COMMAND, serveCommand } from './packages/test-support/src/server.ts';
@@ -14,6 +15,7 @@ export default defineConfig({
     exclude: ['**/*.node.test.ts', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    globalSetup: ['./packages/signaling/test/emulator-global-setup.ts'],
     browser: {
       enabled: true,
       headless: true,
@@ -30,6 +32,9 @@ export default defineConfig({
             '--disable-sync',
             '--no-first-run',
             '--disable-quic',
+            // A synthetic camera for getUserMedia, granted without a prompt (signaling WebRTC tests).
+            '--use-fake-device-for-media-stream',
+            '--use-fake-ui-for-media-stream',
           ],
         },
       }),

@@ -116,14 +116,17 @@ describe('SignalingClient: connecting and sending', () => {
     const socket = await opened(c);
     for (let i = 0; i < 7; i++) c.sendSdpAnswer(ANSWER, `v${i}`);
     for (let i = 0; i < 25; i++) c.sendIceCandidate({ candidate: `candidate:${i}` }, 'v0');
-    // 5 answers at once; the 6th waits 200 ms for a token and everything behind it waits too.
+    // 5 answers at once; the 6th waits ~211 ms for a token (refilled at 95 % of 5/s, client.ts
+    // PACE_MARGIN) and everything behind it waits too.
     expect(socket.sent).toHaveLength(5);
     await timers.advance(200_000);
+    expect(socket.sent).toHaveLength(5);
+    await timers.advance(11_000);
     expect(socket.sent).toHaveLength(6);
-    await timers.advance(200_000);
-    // The 7th answer, then 20 candidates (a full bucket), the last 5 at 50 ms each.
+    await timers.advance(211_000);
+    // The 7th answer, then 20 candidates (a full bucket), the last 5 at ~53 ms each.
     expect(socket.sent).toHaveLength(27);
-    await timers.advance(250_000);
+    await timers.advance(270_000);
     expect(socket.sentMessages.map((m) => m.recipientClientId ?? '')).toHaveLength(32);
     const actions = socket.sentMessages.map((m) => m.action);
     expect(actions).toEqual([...Array(7).fill('SDP_ANSWER'), ...Array(25).fill('ICE_CANDIDATE')]);
