@@ -152,7 +152,9 @@ export async function demo(options: DemoOptions, out: TextSink, err: TextSink, s
         credentials: { accessKeyId: emulator.accessKeyId, secretAccessKey: emulator.secretAccessKey },
       }
     : clientOptions(options);
-  const where = emulator ? `the embedded emulator at ${emulator.url}` : `${connect.endpoint ?? 'KVS'} (${connect.region ?? 'region from the environment'})`;
+  const where = emulator
+    ? `the embedded emulator at ${emulator.url}`
+    : `${connect.endpoint ?? 'KVS'} (${connect.region ?? 'region from the environment'})`;
   const streamName = options.stream ?? `kvs-demo-${Date.now()}`;
   out.write(`kvs demo: streaming ${options.seconds} s of the H.264 + AAC sample to ${where}, stream ${streamName}\n`);
 

@@ -16,7 +16,9 @@ function hasTool(name: string): boolean {
 const ffprobe = hasTool('ffprobe') || process.env.KVS_REQUIRE_TOOLS === '1';
 
 describe('kvs demo', () => {
-  it('streams the sample through the embedded emulator, tails it, and writes a playable MKV', { timeout: 120_000 }, async () => {
+  it('streams the sample through the embedded emulator, tails it, and writes a playable MKV', {
+    timeout: 120_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kvs-demo-'));
     try {
       const file = join(dir, 'demo.mkv');
@@ -28,7 +30,9 @@ describe('kvs demo', () => {
       );
       expect(code, text).toBe(0);
       // 12 s of the 10 s sample looped: 300 video frames, 562 AAC frames (470 per loop, cut at 12 s).
-      expect(text).toMatch(/producer: 862 frames, 12 fragments; ACKs: 12 buffering, 12 received, 12 persisted, 0 errors/);
+      expect(text).toMatch(
+        /producer: 862 frames, 12 fragments; ACKs: 12 buffering, 12 received, 12 persisted, 0 errors/,
+      );
       expect(text).toMatch(/consumer \(GetMedia\): 12 fragments, 862 frames/);
       expect(text).toContain('1 segment(s), 12 cluster(s)');
       expect(text).toContain('#1 video V_MPEG4/ISO/AVC (320x240, codec private 40 B): 300 frame(s), 12 key');

@@ -162,7 +162,11 @@ function expectExactlyOnce(o: Outcome): void {
     );
   expect(o.stored.filter((i) => i < 0)).toEqual([]); // no frame with wrong bytes
   const seen = new Set<number>();
-  const repeated = o.stored.filter((i) => (seen.has(i) ? true : (seen.add(i), false)));
+  const repeated: number[] = [];
+  for (const i of o.stored) {
+    if (seen.has(i)) repeated.push(i);
+    seen.add(i);
+  }
   expect(repeated).toEqual([]);
   const outOfOrder = o.stored.filter((i, k) => k > 0 && i < o.stored[k - 1]);
   expect(outOfOrder).toEqual([]);
@@ -172,7 +176,12 @@ function expectExactlyOnce(o: Outcome): void {
   // What the service stored twice is whole fragments replayed after a connection broke before
   // their ACK came (consumer.ts withoutRepeats): the raw read, repeats removed, is the same.
   const firsts = new Set<number>();
-  const unique = o.raw.filter((f) => (f.length > 0 && firsts.has(f[0]) ? false : (firsts.add(f[0]), true)));
+  const unique: number[][] = [];
+  for (const f of o.raw) {
+    if (f.length > 0 && firsts.has(f[0])) continue;
+    if (f.length > 0) firsts.add(f[0]);
+    unique.push(f);
+  }
   expect(unique.flat()).toEqual(o.stored);
   // A frame reported dropped was not stored.
   expect([...o.dropped.keys()].filter((i) => seen.has(i))).toEqual([]);

@@ -123,6 +123,6 @@ describe('WebCodecs adapter', () => {
     const parser = new MkvParser({ frame: (f: { data: Uint8Array }) => got.push(f.data.slice()) });
     for (const p of parts) parser.push(p);
     expect(got).toHaveLength(30);
-    got.forEach((d, i) => expect(d).toEqual(frames[i].data));
+    for (let i = 0; i < got.length; i++) expect(got[i]).toEqual(frames[i].data);
   });
 });
