@@ -50,8 +50,11 @@ export interface ConnectionSelector {
 const VIEWERS_PER_CHANNEL = 10;
 /** X-Amz-Expires AWS's signaling SDKs sign with (seeds-webrtc.md §5.2); longer is refused. */
 export const MAX_PRESIGN_EXPIRES_S = 299;
-/** The payload cap: "10K" (seeds-webrtc.md §5.3); read as AWS's C SDK does, 10 × 1024 characters. */
-export const MAX_MESSAGE_PAYLOAD = 10 * 1024;
+/**
+ * The largest base64 `messagePayload`: "10K" in the WebRTC limits, given as 1..10000 characters
+ * where the API reference spells it out (SendAlexaOfferToMaster; ../shared/spec/seeds-webrtc.md).
+ */
+export const MAX_MESSAGE_PAYLOAD = 10_000;
 const ID_RE = /^[a-zA-Z0-9_.-]{1,256}$/;
 const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 const ACTIONS = new Set(['SDP_OFFER', 'SDP_ANSWER', 'ICE_CANDIDATE']);

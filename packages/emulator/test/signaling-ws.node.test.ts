@@ -74,7 +74,7 @@ describe('signaling relay', () => {
       [{ action: 'SDP_BOGUS', messagePayload: b64('x') }, 'InvalidArgumentException'],
       [{ action: 'SDP_OFFER' }, 'InvalidArgumentException'],
       [{ action: 'SDP_OFFER', messagePayload: 'not base64!' }, 'InvalidArgumentException'],
-      [{ action: 'SDP_OFFER', messagePayload: 'A'.repeat(10 * 1024 + 4) }, 'InvalidArgumentException'],
+      [{ action: 'SDP_OFFER', messagePayload: 'A'.repeat(10_000 + 4) }, 'InvalidArgumentException'],
     ];
     for (const [i, [msg, errorType]] of cases.entries()) {
       viewer.send({ ...msg, correlationId: `c-${i}` });
@@ -99,7 +99,7 @@ describe('signaling relay', () => {
     const arn = await channel();
     const master = await join(arn);
     const viewer = await join(arn, 'v');
-    const big = 'A'.repeat(10 * 1024);
+    const big = 'A'.repeat(10_000);
     viewer.send({ action: 'SDP_OFFER', MessagePayload: big, CorrelationId: 'x' });
     expect((await master.next()).messagePayload).toBe(big);
     master.send({ action: 'ICE_CANDIDATE', RecipientClientId: 'v', MessagePayload: b64('c') });
