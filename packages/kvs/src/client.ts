@@ -119,6 +119,10 @@ export class KinesisVideoClient {
       }),
     );
     const service = new ApiStreamService(this.api, {
+      // Static credentials expire 40 min after they are handed out on the stream's clock, which
+      // measures that expiration: on another clock every token after the first would look
+      // expired (test/reliability-hour.node.test.ts).
+      now: () => this.clock.now(),
       putMedia: async (request) => (await putMedia)(request),
     });
     stream = new KinesisVideoStream<AwsCredentials>({ definition, store: this.store, service, clock: this.clock });

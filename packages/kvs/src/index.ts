@@ -18,7 +18,12 @@ export type {
 } from '@kvs-ts/api';
 export { fromEnv, KinesisVideoApi, KvsServiceError, KvsTransportError, refreshing } from '@kvs-ts/api';
 export { CodecId } from '@kvs-ts/codecs';
-export { ContentStorePressurePolicy, ContentViewOverflowPolicy, StreamingType } from '@kvs-ts/content-store';
+export {
+  ContentStorePressurePolicy,
+  ContentViewOverflowPolicy,
+  RemoveReason,
+  StreamingType,
+} from '@kvs-ts/content-store';
 export type { FragmentAck, Frame, TrackInfo } from '@kvs-ts/core';
 export { FragmentAckType, FrameFlags, isKvsError, KvsError, StatusCode, TrackType } from '@kvs-ts/core';
 export type { FrameFormat, FrameSource, FrameSourceOptions } from '@kvs-ts/frame-reader';

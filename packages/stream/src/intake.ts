@@ -127,8 +127,11 @@ export class Intake {
     const refusal = this.host.refusal();
     if (refusal) throw refusal;
     this.lastPutTime = this.host.clock.now();
-    if (frame.trackId === this.rateTrack) this.counters.frame(frame.pts);
     try {
+      // Checked here because the rate counter reads the frame before the writer validates it: a
+      // null frame would be a TypeError instead of PIC's status (packages/kvs/test/bad-input.test.ts).
+      if (frame === null || typeof frame !== 'object') throw new KvsError('STATUS_NULL_ARG', 'frame is required');
+      if (frame.trackId === this.rateTrack) this.counters.frame(frame.pts);
       if (this.order) this.order.put(frame);
       else this.store(frame);
     } catch (e) {

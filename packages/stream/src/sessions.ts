@@ -156,17 +156,24 @@ export class UploadSessions implements SessionHost {
     for (const s of this.list) s.stopAfterSending();
   }
 
-  /** Finished sessions at the front leave; later ones wait so ACK trimming keeps its order. */
-  removeFinished(): void {
-    while (this.list.length > 0 && this.list[0].over) this.list.shift();
+  /** Finished sessions at the front leave (returned); later ones wait so ACK trimming keeps its order. */
+  removeFinished(): UploadSession[] {
+    const gone: UploadSession[] = [];
+    while (this.list.length > 0 && this.list[0].over) gone.push(this.list.shift() as UploadSession);
+    return gone;
   }
 
-  /** Drops every session (reset, free); returns the sessions that were still open. */
+  /**
+   * Drops every session (reset, free); returns the sessions that were still open, and those that
+   * ended by their pull but whose transport has not reported the end yet (that report will find
+   * no session: their `closed` is told now; packages/kvs/test/reliability-hour.node.test.ts).
+   */
   dropAll(): UploadSession[] {
     const open: UploadSession[] = [];
     for (const s of this.list.splice(0)) {
       this.droppedHandles.add(s.handle);
-      if (s.abandon()) open.push(s);
+      const unreported = s.over && s.endResult === undefined;
+      if (s.abandon() || unreported) open.push(s);
     }
     return open;
   }

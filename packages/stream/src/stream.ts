@@ -106,29 +106,37 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     this.view = options.store.createView({ ...contentViewOptions(def), onRemove: (item) => this.onItemRemoved(item) });
     const self = this;
     this.counters = new StreamCounters();
-    this.intake = new Intake(
-      def,
-      this.view,
-      this.counters,
-      {
-        clock: this.clock,
-        get stopping() {
-          return self.stopping;
+    // The writer checks what the definition does not (at most 3 tracks, codecs, track IDs): if it
+    // refuses, give the view back, or every refused definition would keep one of the store's
+    // 128 view slots (packages/kvs/test/bad-input.test.ts).
+    try {
+      this.intake = new Intake(
+        def,
+        this.view,
+        this.counters,
+        {
+          clock: this.clock,
+          get stopping() {
+            return self.stopping;
+          },
+          get failure() {
+            return self.failure;
+          },
+          refusal: () => this.putRefusal(),
+          mkvStreamStarted: () => {
+            this.awaitStreamStart = false;
+          },
+          stored: (signals) => this.onStored(signals),
+          dropped: (pts) => this.emit('droppedFrame', pts, RemoveReason.REMOVED),
+          refused: (error, pts) => this.report(error, 0, false, pts),
         },
-        get failure() {
-          return self.failure;
-        },
-        refusal: () => this.putRefusal(),
-        mkvStreamStarted: () => {
-          this.awaitStreamStart = false;
-        },
-        stored: (signals) => this.onStored(signals),
-        dropped: (pts) => this.emit('droppedFrame', pts, RemoveReason.REMOVED),
-        refused: (error, pts) => this.report(error, 0, false, pts),
-      },
-      { clientId: options.clientId, now: () => this.clock.now() },
-      wait,
-    );
+        { clientId: options.clientId, now: () => this.clock.now() },
+        wait,
+      );
+    } catch (e) {
+      this.view.free();
+      throw e;
+    }
     this.machine = new StreamStateMachine<T>({
       definition: def,
       service: options.service,
@@ -294,6 +302,7 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
     if (signals & PressureSignal.BUFFER_DURATION) {
       c.bufferPressures++;
       this.emit('bufferDurationPressure', v.remainingBufferDuration);
+      this.emit('bufferPressure', v.remainingBufferDuration);
     }
     if (signals & PressureSignal.LATENCY) {
       c.latencyPressures++;
@@ -642,11 +651,17 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
   }
 
   private finishSession(s: UploadSession): void {
-    if (s.over) {
-      if (s.countFinished()) this.counters.sessionEnded(this.clock.now() - s.createTime);
-      this.emit('closed', s.handle);
-    }
-    this.sessions.removeFinished();
+    if (s.over) this.reportClosed(s);
+    // An older session that ended by its pull (END_OF_STREAM) may leave with this one before its
+    // transport reported the end; that report would then find no session: tell `closed` now
+    // (packages/kvs/test/reliability-hour.node.test.ts lost it at a token rotation).
+    for (const gone of this.sessions.removeFinished())
+      if (gone !== s && gone.endResult === undefined) this.reportClosed(gone);
+  }
+
+  private reportClosed(s: UploadSession): void {
+    if (s.countFinished()) this.counters.sessionEnded(this.clock.now() - s.createTime);
+    this.emit('closed', s.handle);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -46,8 +46,10 @@ export interface StreamEvents {
   droppedFragment: (pts: number, reason: RemoveReason) => void;
   /** Store free space ≤ 5 % (bytes left). */
   storagePressure: (remainingBytes: number) => void;
-  /** Buffer within 5 % of its duration (µs left). */
+  /** Buffer within 5 % of its duration (µs left); PIC's bufferDurationOverflowPressure. */
   bufferDurationPressure: (remainingDuration: number) => void;
+  /** The same event under the client's name (issue 9's list): both fire. */
+  bufferPressure: (remainingDuration: number) => void;
   /** Unsent buffer longer than maxLatency (µs buffered). */
   latencyPressure: (currentBufferDuration: number) => void;
   /** No BUFFERING ACK for longer than the staleness duration (µs since the last). */
