@@ -17,7 +17,8 @@ const GUIDE_PATH = 'docs/guides/status-codes.md';
  *
  * Every status a kvs-ts call can report has an entry (cause and fix) in
  * docs/guides/status-codes.md, anchored by the lower-case status name: {@link guide} is that
- * link and `toString()` ends with it. The message itself stays `STATUS_NAME: detail`.
+ * link, and the message ends with it (`STATUS_NAME: detail (see docs/guides/…#status_name)`), so a
+ * log line or a stack trace leads to the cause and the fix. {@link detail} is the bare text.
  */
 export class KvsError extends Error {
   override readonly name = 'KvsError';
@@ -31,7 +32,10 @@ export class KvsError extends Error {
   constructor(status: number | StatusName, message: string, options: KvsErrorOptions = {}) {
     const code = typeof status === 'string' ? StatusCode[status] : status;
     const at = options.offset === undefined ? '' : ` (at byte ${options.offset})`;
-    super(`${statusName(code)}: ${message}${at}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `${statusName(code)}: ${message}${at} (see ${KvsError.guideFor(code)})`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.status = code;
     this.offset = options.offset;
     this.detail = message;
@@ -53,11 +57,6 @@ export class KvsError extends Error {
    */
   get guide(): string {
     return KvsError.guideFor(this.status);
-  }
-
-  /** `Name: STATUS_NAME: detail (see <guide link>)`. */
-  override toString(): string {
-    return `${super.toString()} (see ${this.guide})`;
   }
 
   /**

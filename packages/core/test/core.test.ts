@@ -41,7 +41,10 @@ describe('KvsError', () => {
     expect(e.statusName).toBe('STATUS_MKV_INVALID_FRAME_DATA');
     expect(e.offset).toBe(42);
     expect(e.cause).toBe(cause);
-    expect(e.message).toBe('STATUS_MKV_INVALID_FRAME_DATA: bad frame (at byte 42)');
+    expect(e.message).toBe(
+      'STATUS_MKV_INVALID_FRAME_DATA: bad frame (at byte 42) (see docs/guides/status-codes.md#status_mkv_invalid_frame_data)',
+    );
+    expect(e.detail).toBe('bad frame');
     expect(isKvsError(e, StatusCode.STATUS_MKV_INVALID_FRAME_DATA)).toBe(true);
     expect(isKvsError(e, 'STATUS_INVALID_ARG')).toBe(false);
     expect(isKvsError(new Error('x'))).toBe(false);

@@ -145,10 +145,11 @@ describe('KvsError links to the guide', () => {
     expect(KvsError.guideFor(0x52000fff)).toBe(`${GUIDE}#unknown-status-codes`);
   });
 
-  it('keeps the message and adds the link to toString()', () => {
+  it('ends the message (so the stack trace and toString()) with the link', () => {
     const e = new KvsError('STATUS_FORMAT_ERROR', 'bad byte', { offset: 7 });
-    expect(e.message).toBe('STATUS_FORMAT_ERROR: bad byte (at byte 7)');
-    expect(String(e)).toBe(`KvsError: STATUS_FORMAT_ERROR: bad byte (at byte 7) (see ${GUIDE}#status_format_error)`);
+    expect(e.message).toBe(`STATUS_FORMAT_ERROR: bad byte (at byte 7) (see ${GUIDE}#status_format_error)`);
+    expect(String(e)).toBe(`KvsError: ${e.message}`);
+    expect(e.stack?.split('\n')[0]).toBe(`KvsError: ${e.message}`);
     expect(Object.keys(e)).not.toContain('guide');
   });
 
