@@ -85,3 +85,19 @@ export class AckStats {
     );
   }
 }
+
+/** What `bufferLine` reads of a stream's metrics. */
+interface BufferMetrics {
+  currentViewDuration: number;
+  currentViewSize: number;
+  state: string;
+}
+
+/** The producer's buffer: how much waits to be sent, how full the store is, the stream's state. */
+export function bufferLine(m: BufferMetrics, storeAllocated: number, storeSize: number): string {
+  const fill = ((storeAllocated / storeSize) * 100).toFixed(1);
+  return (
+    `buffer: ${(m.currentViewDuration / 1e6).toFixed(1)} s, ${(m.currentViewSize / 1024).toFixed(0)} KiB ` +
+    `(store ${fill} % full), state ${m.state}`
+  );
+}

@@ -20,7 +20,7 @@ import {
   saveMkv,
 } from '@kvs-ts/kvs';
 import type { WriterTrackInfo } from '@kvs-ts/mkv-writer';
-import { AckStats } from './ack-stats';
+import { AckStats, bufferLine } from './ack-stats';
 import { clientOptions } from './connect';
 import { formatReport, inspect } from './inspect';
 import type { TextSink } from './main';
@@ -212,11 +212,9 @@ export async function demo(options: DemoOptions, out: TextSink, err: TextSink, s
 
   const progress = new Progress(err, options.progress ?? Boolean(process.stderr.isTTY));
   const display = () => {
-    const m = stream.metrics();
-    const fill = ((client.store.allocatedSize / STORAGE_SIZE) * 100).toFixed(1);
     return [
       stats.line('producer'),
-      `buffer: ${(m.currentViewDuration / 1e6).toFixed(1)} s, ${(m.currentViewSize / 1024).toFixed(0)} KiB (store ${fill} % full), state ${m.state}`,
+      bufferLine(stream.metrics(), client.store.allocatedSize, STORAGE_SIZE),
       `consumer (GetMedia): ${tail.fragments} fragments, ${tail.frames} frames, ${tail.lagMs} ms behind`,
     ].join('\n');
   };

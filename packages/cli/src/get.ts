@@ -73,7 +73,7 @@ export async function get(options: GetOptions, out: TextSink, err: TextSink, sig
     if (idleTimer !== undefined) clearTimeout(idleTimer);
     idleTimer = setTimeout(stopAll, options.idle * 1000);
   };
-  const seen = { fragments: 0, frames: 0, token: undefined as string | undefined, reconnects: 0 };
+  const seen = { fragments: 0, frames: 0, token: undefined as string | undefined, reconnects: 0, lagMs: 0 };
   let failed: MediaFragment['error'];
   async function* fragments(): AsyncGenerator<MediaFragment> {
     armIdle();
@@ -90,6 +90,7 @@ export async function get(options: GetOptions, out: TextSink, err: TextSink, sig
       seen.fragments++;
       seen.frames += f.frames.length;
       seen.token = f.continuationToken ?? seen.token;
+      if (f.millisBehindNow !== undefined) seen.lagMs = f.millisBehindNow;
       yield f;
       if (options.maxFragments !== undefined && seen.fragments >= options.maxFragments) return;
     }
@@ -101,7 +102,8 @@ export async function get(options: GetOptions, out: TextSink, err: TextSink, sig
     new Promise<void>((resolve, reject) => file.write(bytes, (e) => (e ? reject(e) : resolve())));
   const progress = new Progress(err, options.progress ?? Boolean(process.stderr.isTTY));
   const line = () =>
-    `${options.stream}: ${seen.fragments} fragments, ${seen.frames} frames` +
+    `consumer (GetMedia) ${options.stream}: ${seen.fragments} fragments, ${seen.frames} frames, ` +
+    `${seen.lagMs} ms behind` +
     (seen.reconnects > 0 ? `, ${seen.reconnects} reconnects` : '');
   progress.start(line);
   let code = 0;

@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { isKvsError } from '@kvs-ts/core';
 import { type FrameFormat, openFrameSource } from '@kvs-ts/frame-reader';
 import { FrameFlags, KinesisVideoClient, offlineStream, realtimeStream } from '@kvs-ts/kvs';
-import { AckStats } from './ack-stats';
+import { AckStats, bufferLine } from './ack-stats';
 import { type ConnectOptions, clientOptions } from './connect';
 import type { TextSink } from './main';
 import { Progress } from './progress';
@@ -65,7 +65,11 @@ export async function put(
   stream.on('droppedFrame', () => stats.dropped++);
 
   const progress = new Progress(err, options.progress ?? Boolean(process.stderr.isTTY));
-  progress.start(() => stats.line(source.format));
+  // The same live display as `kvs demo`'s producer part: ACKs and latency, then the buffer.
+  const storageSize = options.storageMib * 1024 * 1024;
+  progress.start(() =>
+    [stats.line(source.format), bufferLine(stream.metrics(), client.store.allocatedSize, storageSize)].join('\n'),
+  );
   const videoTrack = source.tracks[0].trackId;
   let code = 0;
   try {
