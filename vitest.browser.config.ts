@@ -18,6 +18,9 @@ export default defineConfig({
     globalSetup: ['./packages/signaling/test/emulator-global-setup.ts'],
     browser: {
       enabled: true,
+      // A fresh clone bundles its dependencies (vite's optimizer) while the globalSetup loads the
+      // emulator: on 2 busy cores the first page took over the 60 s default to connect.
+      connectTimeout: 240_000,
       headless: true,
       screenshotFailures: false,
       commands: { [COMMAND]: (_ctx, op, root, name) => serveCommand(op, root, name) },
