@@ -1,5 +1,6 @@
 // `kvs emulator [--port 4566] [--host 127.0.0.1] [--data-dir DIR] [--tls] [--access-key K
-// --secret-key S] [--region R] [--persist-delay-ms N]`. Flags are parsed with Node's built-in
+// --secret-key S] [--region R] [--persist-delay-ms N] [--transition-delay-ms N]
+// [--signaling-idle-ms N] [--signaling-max-ms N] [--no-signaling-limits]`. Flags are parsed with Node's built-in
 // util.parseArgs (docs/decisions/emulator.md: no dependency, strict unknown-flag errors).
 
 import { parseArgs } from 'node:util';
@@ -15,6 +16,11 @@ const HELP = `usage: kvs emulator [options]
   --secret-key S        its secret (default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else a printed test pair)
   --region R            signing region (default AWS_REGION, else us-west-2)
   --persist-delay-ms N  delay before PERSISTED ACKs (default 0)
+  --transition-delay-ms N
+                        how long streams and channels stay CREATING/UPDATING/DELETING (default 50)
+  --signaling-idle-ms N close a signaling WebSocket silent this long (default 600000, AWS's 10 min)
+  --signaling-max-ms N  close any signaling WebSocket after this long (default 3600000, AWS's 1 h)
+  --no-signaling-limits do not enforce the signaling rate quotas
   -h, --help            this text
 `;
 
@@ -43,6 +49,10 @@ export async function runEmulatorCli(
         'secret-key': { type: 'string' },
         region: { type: 'string' },
         'persist-delay-ms': { type: 'string' },
+        'transition-delay-ms': { type: 'string' },
+        'signaling-idle-ms': { type: 'string' },
+        'signaling-max-ms': { type: 'string' },
+        'no-signaling-limits': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -77,8 +87,18 @@ export async function runEmulatorCli(
       secretAccessKey: values['secret-key'] as string | undefined,
       region: values.region as string | undefined,
       persistDelayMs: num('persist-delay-ms'),
+      transitionDelayMs: num('transition-delay-ms'),
+      signalingIdleTimeoutMs: num('signaling-idle-ms'),
+      signalingMaxConnectionMs: num('signaling-max-ms'),
+      signalingRateLimits: values['no-signaling-limits'] !== true,
       log: out,
     });
+    const idle = num('signaling-idle-ms') ?? 600_000;
+    const max = num('signaling-max-ms') ?? 3_600_000;
+    out(
+      `signaling: WebSockets closed after ${idle / 1000} s idle or ${max / 1000} s in all; ` +
+        `rate quotas ${values['no-signaling-limits'] === true ? 'off' : 'on'}`,
+    );
   } catch (e) {
     err(`kvs emulator: ${(e as Error).message}`);
     return 1;

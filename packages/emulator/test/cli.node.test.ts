@@ -12,6 +12,26 @@ describe('runEmulatorCli', () => {
     expect(await runEmulatorCli(['--bogus'], { err: (s) => err.push(s) })).toBe(2);
     expect(err[0]).toContain('--bogus');
     expect(await runEmulatorCli(['--access-key', 'K'], { err: (s) => err.push(s) })).toBe(2);
+    expect(out.join('\n')).toContain('--signaling-idle-ms N');
+    expect(await runEmulatorCli(['--port', '0', '--signaling-idle-ms', 'soon'], { err: (s) => err.push(s) })).toBe(1);
+    expect(err.at(-1)).toContain('--signaling-idle-ms must be a non-negative integer');
+  });
+
+  it('takes the signaling limits and the transition delay from flags', async () => {
+    const out: string[] = [];
+    const stop = new AbortController();
+    const code = await runEmulatorCli(
+      ['--port', '0', '--signaling-idle-ms', '2000', '--signaling-max-ms', '60000', '--no-signaling-limits'],
+      {
+        out: (s) => {
+          out.push(s);
+          if (s.startsWith('signaling:')) stop.abort();
+        },
+        signal: stop.signal,
+      },
+    );
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain('signaling: WebSockets closed after 2 s idle or 60 s in all; rate quotas off');
   });
 
   it('starts with the given keys and port, prints where it listens, and stops', async () => {
