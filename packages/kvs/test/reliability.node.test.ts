@@ -4,45 +4,19 @@
 // the stream back. Every frame put must be stored exactly once, in order, byte for byte, except
 // frames the SDK reported dropped (each with its reason).
 import { type Emulator, startEmulator } from '@kvs-ts/emulator';
-import { FragmentAckType, KinesisVideoClient, type MediaFrame, realtimeStream } from '@kvs-ts/kvs';
+import { FragmentAckType, KinesisVideoClient, realtimeStream } from '@kvs-ts/kvs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectExactlyOnce, frameData, type ReadBack, readBack } from './reliability-support';
 
 const FPS = 25;
 const FRAME_US = 1_000_000 / FPS;
 /** Frames are put this many times faster than their timestamps run (the tests stay short). */
 const SPEED = 2;
 
-/** Frame i: its index, an FNV-1a hash of the rest, and bytes that depend on i. */
-function frameData(i: number): Uint8Array {
-  const data = new Uint8Array(600 + ((i * 37) % 700));
-  for (let k = 8; k < data.length; k++) data[k] = (i * 13 + k * 7) & 0xff;
-  const view = new DataView(data.buffer);
-  view.setUint32(0, i);
-  view.setUint32(4, fnv(data.subarray(8)));
-  return data;
-}
-
-function fnv(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h;
-}
-
-/** The index a stored frame claims, after checking its hash. */
-function indexOf(f: MediaFrame): number {
-  const view = new DataView(f.data.buffer, f.data.byteOffset, f.data.byteLength);
-  if (f.data.length < 8 || view.getUint32(4) !== fnv(f.data.subarray(8))) return -1;
-  return view.getUint32(0);
-}
-
-interface Outcome {
+interface Outcome extends ReadBack {
   put: number;
   /** Indexes of the frames the stream reported dropped, with the reasons. */
   dropped: Map<number, string>;
-  /** Indexes in the order the client's getMedia returned them (-1: bytes that do not match their hash). */
-  stored: number[];
-  /** The same with the fragments the service stored twice (keepRepeats), one array per fragment. */
-  raw: number[][];
   errors: string[];
   persisted: number;
   /** PutMedia connections that ended (the last one with the stop). */
@@ -66,11 +40,12 @@ async function run(
   during: (t: number) => void,
   stopTimeoutUs = 30_000_000,
 ): Promise<Outcome> {
-  const client = new KinesisVideoClient({
+  const options = {
     region: emu.region,
     endpoint: emu.url,
     credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey },
-  });
+  };
+  const client = new KinesisVideoClient(options);
   const stream = client.createStream(
     realtimeStream(name, {
       tracks: [{ trackId: 1, codecId: 'V_KVS_TEST', trackName: 'video', trackType: 1 }],
@@ -89,12 +64,7 @@ async function run(
   stream.on('closed', () => sessions++);
   stream.on('ack', (a) => {
     if (a.ackType === FragmentAckType.PERSISTED) persisted++;
-    if (process.env.KVS_DEBUG_RELIABILITY) console.log('ack', Date.now() - t0, a.ackType, a.timecode, a.result);
   });
-  if (process.env.KVS_DEBUG_RELIABILITY) {
-    stream.on('closed', (h) => console.log('closed', Date.now() - t0, h));
-    stream.on('stateChange', (st, p) => console.log('state', Date.now() - t0, p, '->', st));
-  }
   const total = (frames * FRAME_US) / 1000 / SPEED;
   const faults = setInterval(() => during(Math.min(1, (Date.now() - t0) / total)), 100);
   try {
@@ -119,72 +89,8 @@ async function run(
   await client.closeStream(stream, stopTimeoutUs).catch((e: Error) => errors.push(`stop: ${e.message}`));
   await client.close();
 
-  // Read everything back: the stream has ended, so stop once no fragment came for a second.
-  const reader = new KinesisVideoClient({
-    region: emu.region,
-    endpoint: emu.url,
-    credentials: { accessKeyId: emu.accessKeyId, secretAccessKey: emu.secretAccessKey },
-  });
-  const read = async (keepRepeats: boolean): Promise<number[][]> => {
-    const fragments: number[][] = [];
-    const abort = new AbortController();
-    let idle = setTimeout(() => abort.abort(), 3000);
-    for await (const f of reader.getMedia({
-      streamName: name,
-      start: { startSelectorType: 'EARLIEST' },
-      signal: abort.signal,
-      keepRepeats,
-    })) {
-      fragments.push(f.frames.map(indexOf));
-      clearTimeout(idle);
-      idle = setTimeout(() => abort.abort(), 1000);
-    }
-    clearTimeout(idle);
-    return fragments;
-  };
-  const stored = (await read(false)).flat();
-  const raw = await read(true);
-  await reader.close();
-  return { put: frames, dropped, stored, raw, errors, persisted, sessions };
-}
-
-/** Every frame once, in order, byte for byte, but for the reported drops. */
-function expectExactlyOnce(o: Outcome): void {
-  if (process.env.KVS_DEBUG_RELIABILITY)
-    console.log(
-      JSON.stringify({
-        put: o.put,
-        stored: o.stored,
-        dropped: [...o.dropped],
-        errors: o.errors,
-        persisted: o.persisted,
-      }),
-    );
-  expect(o.stored.filter((i) => i < 0)).toEqual([]); // no frame with wrong bytes
-  const seen = new Set<number>();
-  const repeated: number[] = [];
-  for (const i of o.stored) {
-    if (seen.has(i)) repeated.push(i);
-    seen.add(i);
-  }
-  expect(repeated).toEqual([]);
-  const outOfOrder = o.stored.filter((i, k) => k > 0 && i < o.stored[k - 1]);
-  expect(outOfOrder).toEqual([]);
-  const missing: number[] = [];
-  for (let i = 0; i < o.put; i++) if (!seen.has(i) && !o.dropped.has(i)) missing.push(i);
-  expect(missing, `lost without a report (dropped: ${[...o.dropped.keys()].join(',')})`).toEqual([]);
-  // What the service stored twice is whole fragments replayed after a connection broke before
-  // their ACK came (consumer.ts withoutRepeats): the raw read, repeats removed, is the same.
-  const firsts = new Set<number>();
-  const unique: number[][] = [];
-  for (const f of o.raw) {
-    if (f.length > 0 && firsts.has(f[0])) continue;
-    if (f.length > 0) firsts.add(f[0]);
-    unique.push(f);
-  }
-  expect(unique.flat()).toEqual(o.stored);
-  // A frame reported dropped was not stored.
-  expect([...o.dropped.keys()].filter((i) => seen.has(i))).toEqual([]);
+  // Read everything back: the stream has ended.
+  return { put: frames, dropped, ...(await readBack(options, name)), errors, persisted, sessions };
 }
 
 describe('no frame lost under faults', () => {
@@ -215,7 +121,7 @@ describe('no frame lost under faults', () => {
       if (t > 0.7) once('cut4', () => emu.admin.dropPutMediaConnections());
       if (t > 0.85) once('cut5', () => emu.admin.dropPutMediaConnections());
     });
-    expectExactlyOnce(o);
+    expectExactlyOnce(o.put, o.dropped, o);
     // Everything that was not dropped arrived; the faults were really hit: the cuts, the byte
     // limit and the expired token each cost a connection.
     expect(o.sessions).toBeGreaterThanOrEqual(6);
@@ -228,7 +134,7 @@ describe('no frame lost under faults', () => {
     emu.admin.putMediaFault({ withholdAcks: ['PERSISTED'], connections: 1 });
     // The stop waits for the last PERSISTED ACK, which never comes: 3 s, not the default 30.
     const o = await run(emu, 'withheld', 6 * FPS, () => {}, 3_000_000);
-    expectExactlyOnce(o);
+    expectExactlyOnce(o.put, o.dropped, o);
     expect(o.stored.length).toBe(o.put);
   });
 });
