@@ -1,10 +1,11 @@
 // What a stream counts for StreamMetrics beyond what its content view keeps (PIC's
 // getKinesisVideoStreamMetrics and the stream's diagnostics): ACKs by kind, sessions, retries,
-// API latencies, the elementary frame rate and pressure events. The stream feeds it; it decides
-// nothing.
+// API latencies, the elementary frame rate and pressure events, and the pressure events themselves
+// (reportPressure). The stream feeds it; it decides nothing.
 
-import type { ContentViewMetrics } from '@kvs-ts/content-store';
-import type { StreamMetrics } from './types';
+import { type ContentStore, type ContentView, type ContentViewMetrics, PressureSignal } from '@kvs-ts/content-store';
+import type { EventEmitter } from 'eventemitter3';
+import type { StreamEvents, StreamMetrics } from './types';
 
 const SECOND = 1_000_000;
 /** Weight of a new sample in the exponential moving averages. */
@@ -80,5 +81,31 @@ export class StreamCounters {
       dataApiCallLatency: this.dataLatency,
       currentTransferRate: this.transferredBytes / seconds,
     };
+  }
+}
+
+/**
+ * PIC's pressure callbacks for the signals storing a frame raised (storage, buffer duration,
+ * latency), each counted; `bufferPressure` is issue 9's name for PIC's bufferDurationPressure.
+ */
+export function reportPressure(
+  signals: number,
+  counters: StreamCounters,
+  view: ContentView,
+  store: ContentStore,
+  events: EventEmitter<StreamEvents>,
+): void {
+  if (signals & PressureSignal.STORAGE) {
+    counters.storagePressures++;
+    events.emit('storagePressure', store.availableSize);
+  }
+  if (signals & PressureSignal.BUFFER_DURATION) {
+    counters.bufferPressures++;
+    events.emit('bufferDurationPressure', view.remainingBufferDuration);
+    events.emit('bufferPressure', view.remainingBufferDuration);
+  }
+  if (signals & PressureSignal.LATENCY) {
+    counters.latencyPressures++;
+    events.emit('latencyPressure', view.currentViewDuration);
   }
 }

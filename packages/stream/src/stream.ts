@@ -31,7 +31,7 @@ import { EventEmitter } from 'eventemitter3';
 import { AckHandler } from './acks';
 import { contentViewOptions, type ResolvedStreamDefinition, resolveStreamDefinition } from './definition';
 import { Intake } from './intake';
-import { StreamCounters } from './metrics';
+import { reportPressure, StreamCounters } from './metrics';
 import type { Clock, StreamService } from './service';
 import { PULL_STATUS, Pull, SessionEnd, type UploadHandleState, type UploadSession } from './session';
 import { UploadSessions } from './sessions';
@@ -287,27 +287,9 @@ export class KinesisVideoStream<T = unknown> extends EventEmitter<StreamEvents> 
 
   /** A frame is in the view: pressure events, data for the connection, and READY may connect. */
   private onStored(signals: number): void {
-    if (signals !== NO_SIGNAL) this.pressure(signals);
+    if (signals !== NO_SIGNAL) reportPressure(signals, this.counters, this.view, this.contentStore, this);
     this.dataAvailable();
     if (this.machine.idleIn(S.READY) && !this.awaitStreamStart) this.machine.step();
-  }
-
-  private pressure(signals: number): void {
-    const v = this.view;
-    const c = this.counters;
-    if (signals & PressureSignal.STORAGE) {
-      c.storagePressures++;
-      this.emit('storagePressure', this.contentStore.availableSize);
-    }
-    if (signals & PressureSignal.BUFFER_DURATION) {
-      c.bufferPressures++;
-      this.emit('bufferDurationPressure', v.remainingBufferDuration);
-      this.emit('bufferPressure', v.remainingBufferDuration);
-    }
-    if (signals & PressureSignal.LATENCY) {
-      c.latencyPressures++;
-      this.emit('latencyPressure', v.currentViewDuration);
-    }
   }
 
   private onItemRemoved(item: Readonly<RemovedItem>): void {
