@@ -54,22 +54,31 @@ export async function putMediaWithFetch(
     { highWaterMark: 0 },
   );
   conn.startTimers();
-  void run(fetchFn, signed.url, signed.fetchHeaders, body, conn);
+  void fetchPutMedia(fetchFn, signed.url, signed.fetchHeaders, body, conn);
   return { result: ServiceCallResult.OK };
 }
 
-async function run(
+/**
+ * Sends one PutMedia request with fetch and feeds its response to `conn`: ACK lines while they
+ * come, an error body as a typed error, a network failure as NETWORK_CONNECTION_TIMEOUT. A
+ * ReadableStream body is streamed (`duplex: 'half'`); a Uint8Array one (per-request.ts) is sent whole.
+ */
+export async function fetchPutMedia(
   fetchFn: FetchLike,
   url: string,
   headers: Record<string, string>,
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>,
   conn: PutMediaConnection,
 ): Promise<void> {
+  const failed = (e: unknown) =>
+    conn.fail(NETWORK_FAILURE, new KvsError('STATUS_PUT_STREAM_CALL_FAILED', `PutMedia: ${String(e)}`, { cause: e }));
+  const init: RequestInit & { duplex?: 'half' } = { method: 'POST', headers, body, signal: conn.abort.signal };
+  if (body instanceof ReadableStream) init.duplex = 'half';
   let response: Response;
   try {
-    response = await fetchFn(url, { method: 'POST', headers, body, duplex: 'half', signal: conn.abort.signal });
+    response = await fetchFn(url, init);
   } catch (e) {
-    conn.fail(NETWORK_FAILURE, new KvsError('STATUS_PUT_STREAM_CALL_FAILED', `PutMedia: ${String(e)}`, { cause: e }));
+    failed(e);
     return;
   }
   try {
@@ -84,6 +93,6 @@ async function run(
     if (response.body !== null) for await (const chunk of chunksOf(response.body)) conn.ackBytes(chunk);
     conn.responseEnded();
   } catch (e) {
-    conn.fail(NETWORK_FAILURE, new KvsError('STATUS_PUT_STREAM_CALL_FAILED', `PutMedia: ${String(e)}`, { cause: e }));
+    failed(e);
   }
 }

@@ -9,16 +9,10 @@
 // fragment-metadata Tags just before it; an end-of-fragment Tags element stays with the fragment
 // it closes (PIC's layout, docs/decisions/putmedia-transport.md).
 
-import { chunksOf, KvsError, ServiceCallResult, StatusCode } from '@kvs-ts/core';
+import { KvsError, ServiceCallResult, StatusCode } from '@kvs-ts/core';
 import { MkvParser, type MkvTag } from '@kvs-ts/mkv-parser';
-import {
-  NETWORK_FAILURE,
-  PutMediaConnection,
-  type PutMediaOptions,
-  type PutMediaSource,
-  readLimited,
-} from './connection';
-import type { FetchLike } from './fetch';
+import { PutMediaConnection, type PutMediaOptions, type PutMediaSource } from './connection';
+import { type FetchLike, fetchPutMedia } from './fetch';
 import { type PutMediaTarget, signPutMedia } from './request';
 
 /** Options of {@link putMediaPerRequest}. */
@@ -219,40 +213,10 @@ async function send(
         end: (result) => resolve(result ?? ServiceCallResult.OK),
         waitForData: async () => {},
       },
-      { ...options, onError: options.onError },
+      options,
     );
     conn.startTimers();
     conn.markConnected();
-    void (async () => {
-      let response: Response;
-      try {
-        response = await fetchFn(signed.url, {
-          method: 'POST',
-          headers: signed.fetchHeaders,
-          body: body as Uint8Array<ArrayBuffer>,
-          signal: conn.abort.signal,
-        });
-      } catch (e) {
-        conn.fail(
-          NETWORK_FAILURE,
-          new KvsError('STATUS_PUT_STREAM_CALL_FAILED', `PutMedia: ${String(e)}`, { cause: e }),
-        );
-        return;
-      }
-      try {
-        if (!conn.responseStarted(response.status)) {
-          const text = await readLimited(response.body === null ? null : chunksOf(response.body));
-          conn.errorResponse(response.status, response.headers, text);
-          return;
-        }
-        if (response.body !== null) for await (const chunk of chunksOf(response.body)) conn.ackBytes(chunk);
-        conn.responseEnded();
-      } catch (e) {
-        conn.fail(
-          NETWORK_FAILURE,
-          new KvsError('STATUS_PUT_STREAM_CALL_FAILED', `PutMedia: ${String(e)}`, { cause: e }),
-        );
-      }
-    })();
+    void fetchPutMedia(fetchFn, signed.url, signed.fetchHeaders, body as Uint8Array<ArrayBuffer>, conn);
   });
 }
