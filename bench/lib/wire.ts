@@ -250,14 +250,22 @@ export async function startServers(options: { dataDir?: string; persistDelayMs?:
   // WIRE_SERVER_CPU_PROF=dir: a V8 CPU profile of the servers' process, written when it exits.
   const prof = process.env.WIRE_SERVER_CPU_PROF;
   const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...flags, '--conditions=source', '--import', 'tsx', script, JSON.stringify(options)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  // WIRE_SERVER_FLAGS: more node flags for the servers' process (e.g. --trace-gc).
+  flags.push(...(process.env.WIRE_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== ''));
+  // WIRE_SERVER_CPU=n: the servers' process is pinned to CPU n (taskset), so that client and
+  // server each have a core of their own and GC threads do not migrate between them (pin the
+  // benchmark itself with `taskset -c m`).
+  const pin = process.env.WIRE_SERVER_CPU;
+  const argv = [...flags, '--conditions=source', '--import', 'tsx', script, JSON.stringify(options)];
+  const child: ChildProcess = pin
+    ? spawn('taskset', ['-c', pin, process.execPath, ...argv], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const pending: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
-  lines.on('line', (line) => pending.shift()?.resolve(line));
+  // Only JSON lines answer: anything else (e.g. --trace-gc output) goes to stderr.
+  lines.on('line', (line) =>
+    line.startsWith('{') ? pending.shift()?.resolve(line) : process.stderr.write(`${line}\n`),
+  );
   child.once('exit', (code) => {
     for (const p of pending.splice(0)) p.reject(new Error(`wire-server exited (${code})`));
   });

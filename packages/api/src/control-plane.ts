@@ -84,6 +84,11 @@ export interface KinesisVideoApiOptions extends EndpointOptions, TimeoutOptions 
   credentials?: CredentialsInput;
   /** Default: the platform's fetch. */
   fetch?: FetchLike;
+  /**
+   * The fetch for media calls, whose bodies are streamed (default {@link fetch}). In Node,
+   * `nodeFetch()` from `@kvs-ts/api/node` (KinesisVideoClient's default there).
+   */
+  mediaFetch?: FetchLike;
   retry?: RetryOptions;
   /** Appended to x-amz-user-agent. */
   userAgent?: string;
@@ -117,6 +122,7 @@ export class KinesisVideoApi {
     this.http = new KvsHttpClient({
       signer: this.signer,
       fetch: options.fetch,
+      mediaFetch: options.mediaFetch,
       retry: options.retry,
       userAgent: options.userAgent,
       connectTimeoutUs: options.connectTimeoutUs,

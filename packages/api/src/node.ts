@@ -2,13 +2,17 @@
 /**
  * @module @kvs-ts/api/node
  * What only Node can do: credentials from the AWS IoT credentials provider, fetched over mutual
- * TLS with the device's X.509 certificate (fetch has no client certificates). The rest of the
- * SDK is in `@kvs-ts/api`.
+ * TLS with the device's X.509 certificate (fetch has no client certificates); and
+ * {@link nodeFetch}, a fetch over node:http for streamed media bodies. The rest of the SDK is in
+ * `@kvs-ts/api`.
  */
 
 import { request } from 'node:https';
 import { KvsError } from '@kvs-ts/core';
 import { type CredentialProvider, refreshing } from './credentials';
+
+export type { NodeFetchOptions } from './node-fetch';
+export { nodeFetch } from './node-fetch';
 
 /** Options of {@link fromIotCertificate}. */
 export interface IotCertificateOptions {

@@ -1,5 +1,6 @@
 /// <reference types="node" />
-// The client against a real HTTP server on 127.0.0.1 (Node's own fetch, no fakes): each request
+// The client against a real HTTP server on 127.0.0.1 (Node's own fetch, and nodeFetch from
+// @kvs-ts/api/node, the same suite for both; no fakes): each request
 // verified as the service would (SigV4 recomputed from what arrived, Host with the port
 // included), a data endpoint built from the server's own address, a GetMedia body read while
 // the server is still writing it, and timeouts on a server that stalls. Bounded in time.
@@ -7,7 +8,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KinesisVideoApi, KvsServiceError, KvsTransportError } from '@kvs-ts/api';
+import { type FetchLike, KinesisVideoApi, KvsServiceError, KvsTransportError } from '@kvs-ts/api';
+import { nodeFetch } from '@kvs-ts/api/node';
 import { ServiceCallResult } from '@kvs-ts/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex, verifyRequest } from './sigv4-reference';
@@ -59,8 +61,11 @@ afterAll(async () => {
   server.close();
 });
 
+let fetchUnderTest: FetchLike | undefined;
+
 function api(options: Partial<ConstructorParameters<typeof KinesisVideoApi>[0]> = {}) {
   return new KinesisVideoApi({
+    fetch: fetchUnderTest,
     region: 'us-west-2',
     endpoint: base,
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: SECRET, sessionToken: 'tok' },
@@ -75,7 +80,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-describe('against a local HTTP server', () => {
+describe.each([
+  ['fetch', undefined],
+  ['nodeFetch', nodeFetch()],
+])('against a local HTTP server (%s)', (_name, fetchLike) => {
+  beforeAll(() => {
+    fetchUnderTest = fetchLike;
+  });
+
   it(
     'runs DescribeStream → 404 → CreateStream → GetDataEndpoint, each signed and verified as received',
     async () => {

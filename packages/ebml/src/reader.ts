@@ -24,6 +24,13 @@ export interface EbmlHandler {
    * small payloads you keep for long.
    */
   onLeaf(id: number, data: Uint8Array, dataOffset: number): void;
+  /**
+   * The first bytes of a leaf listed in {@link EbmlReaderOptions.peek}, instead of
+   * {@link onLeaf}: `bytes[start, start + length)` holds the first `min(dataSize, peekBytes)`
+   * bytes of the payload; the rest is skipped unread. `bytes` may be the pushed chunk or a
+   * buffer the reader reuses: read what you need during the call. Nothing is allocated.
+   */
+  onLeafHead?(id: number, bytes: Uint8Array, start: number, length: number, dataSize: number, dataOffset: number): void;
 }
 
 /** Options of {@link EbmlReader}. */
@@ -40,12 +47,23 @@ export interface EbmlReaderOptions {
    * e.g. Cues, SeekHead, Void. Unknown-size masters in this set are walked silently.
    */
   skip?: Iterable<number>;
+  /**
+   * IDs of leaves to report by their first {@link peekBytes} bytes only, through
+   * {@link EbmlHandler.onLeafHead} (required with this option): e.g. SimpleBlock, when the
+   * block header is all that is wanted (the KVS emulator cutting fragments). Their payloads
+   * are neither assembled nor copied.
+   */
+  peek?: Iterable<number>;
+  /** How many bytes {@link peek} hands out (default 16: a block header with an 8-byte track number). */
+  peekBytes?: number;
 }
 
 const enum State {
   Header = 0,
   Collect = 1,
   Skip = 2,
+  /** Gathering the head of a peeked leaf that straddles chunks. */
+  Peek = 3,
 }
 
 const DEFAULT_MAX_ELEMENT = 64 * 1024 * 1024;
@@ -63,6 +81,13 @@ export class EbmlReader {
   private readonly maxElementSize: number;
   private readonly maxDepth: number;
   private readonly skipIds: Set<number>;
+  /** Peeked leaf IDs; undefined when none (the common case costs no lookup). */
+  private readonly peekIds: Set<number> | undefined;
+  private readonly peekBytes: number;
+  private readonly peekBuf: Uint8Array;
+  /** The straddling peeked leaf: its payload size and how much of its head is gathered. */
+  private peekSize = 0;
+  private peekLen = 0;
 
   /** Absolute offset of the next byte to consume. */
   private offset = 0;
@@ -98,6 +123,13 @@ export class EbmlReader {
     this.maxElementSize = options.maxElementSize ?? DEFAULT_MAX_ELEMENT;
     this.maxDepth = options.maxDepth ?? 32;
     this.skipIds = new Set(options.skip ?? []);
+    const peek = new Set(options.peek ?? []);
+    this.peekIds = peek.size > 0 ? peek : undefined;
+    if (this.peekIds !== undefined && handler.onLeafHead === undefined) {
+      throw new KvsError('STATUS_INVALID_ARG', 'EbmlReader: the peek option needs a handler with onLeafHead');
+    }
+    this.peekBytes = Math.max(1, options.peekBytes ?? 16);
+    this.peekBuf = new Uint8Array(this.peekBytes);
   }
 
   /** Absolute offset of the next byte the reader expects. */
@@ -160,6 +192,19 @@ export class EbmlReader {
         if (this.skipLeft > 0) return;
         this.state = State.Header;
         this.closeSizedMasters();
+        continue;
+      }
+      if (this.state === State.Peek) {
+        const n = Math.min(this.peekLen - this.collectPos, len - pos);
+        this.peekBuf.set(chunk.subarray(pos, pos + n), this.collectPos);
+        this.collectPos += n;
+        pos += n;
+        this.offset += n;
+        if (this.collectPos < this.peekLen) return;
+        this.handler.onLeafHead?.(this.collectId, this.peekBuf, 0, this.peekLen, this.peekSize, this.collectDataOffset);
+        this.skipLeft = this.peekSize - this.peekLen;
+        this.state = this.skipLeft > 0 ? State.Skip : State.Header;
+        if (this.skipLeft === 0) this.closeSizedMasters();
         continue;
       }
       if (this.state === State.Collect) {
@@ -323,6 +368,7 @@ export class EbmlReader {
       });
     }
     if (info === undefined || muted || this.skipIds.has(id)) return this.beginSkip(size, chunk, pos);
+    if (this.peekIds?.has(id)) return this.peek(id, size, dataOffset, chunk, pos);
     const avail = chunk.length - pos;
     if (size <= avail) {
       this.offset += size;
@@ -346,6 +392,25 @@ export class EbmlReader {
     this.collectDataOffset = dataOffset;
     this.offset += avail;
     this.state = State.Collect;
+    return chunk.length;
+  }
+
+  /** Hands out a peeked leaf's head (gathering it first if it straddles chunks) and skips the rest. */
+  private peek(id: number, size: number, dataOffset: number, chunk: Uint8Array, pos: number): number {
+    const head = Math.min(size, this.peekBytes);
+    const avail = chunk.length - pos;
+    if (head <= avail) {
+      this.handler.onLeafHead?.(id, chunk, pos, head, size, dataOffset);
+      return this.beginSkip(size, chunk, pos);
+    }
+    this.peekBuf.set(chunk.subarray(pos), 0);
+    this.collectId = id;
+    this.collectPos = avail;
+    this.collectDataOffset = dataOffset;
+    this.peekSize = size;
+    this.peekLen = head;
+    this.offset += avail;
+    this.state = State.Peek;
     return chunk.length;
   }
 

@@ -46,6 +46,41 @@ describe('EbmlReader', () => {
     );
   });
 
+  it('peeks: listed leaves come as their first bytes and size, under any chunking', () => {
+    const peek: number[] = [Id.SimpleBlock, Id.Block];
+    // The expected events: those of a full read, with each peeked leaf cut to its head.
+    const asHeads = (events: string[], bytes: number) =>
+      events.map((e) => {
+        const m = /^leaf (\w+) @(\d+) (\w*)$/.exec(e);
+        if (!m || !peek.includes(Number.parseInt(m[1], 16))) return e;
+        return `head ${m[1]} @${m[2]} ${m[3].slice(0, 2 * bytes)} size ${m[3].length / 2}`;
+      });
+    fc.assert(
+      fc.property(
+        arbStream,
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 20 }),
+        (nodes, cuts, peekBytes) => {
+          const { bytes, events } = serialise(nodes);
+          const r = recorder();
+          const handler = {
+            ...r.handler,
+            onLeafHead(id: number, b: Uint8Array, start: number, length: number, size: number, at: number) {
+              const hex = Array.from(b.subarray(start, start + length), (x) => x.toString(16).padStart(2, '0'));
+              r.events.push(`head ${id.toString(16)} @${at} ${hex.join('')} size ${size}`);
+            },
+          };
+          const reader = new EbmlReader(handler, { peek, peekBytes });
+          for (const c of chunked(bytes, cuts)) reader.push(c);
+          reader.end();
+          expect(r.events).toEqual(asHeads(events, peekBytes));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(() => new EbmlReader(recorder().handler, { peek })).toThrow(/onLeafHead/);
+  });
+
   it('hands out views of the pushed chunk when a payload fits in it', () => {
     const bytes = new EbmlBuilder()
       .start(Id.Cluster, { unknown: true })

@@ -23,9 +23,20 @@ export class ByteWindow {
   }
 
   /**
-   * Copies bytes [from, to) into `dst` at `at`: one copy straight from the received chunks, where
-   * slice() followed by a copy into a bigger buffer would copy every byte twice.
+   * Bytes [from, to) as views of the received chunks, copying nothing. The views keep their
+   * chunks alive: node:http hands each body chunk out in a buffer of its own (the HTTP/1 parser
+   * copies it out of the socket's read buffer), so what they keep is the bytes themselves.
    */
+  views(from: number, to: number): Buffer[] {
+    const parts: Buffer[] = [];
+    for (const { offset, buf } of this.chunks) {
+      const a = Math.max(from, offset);
+      const b = Math.min(to, offset + buf.length);
+      if (a < b) parts.push(a === offset && b === offset + buf.length ? buf : buf.subarray(a - offset, b - offset));
+    }
+    return parts;
+  }
+
   copyTo(dst: Uint8Array, at: number, from: number, to: number): void {
     for (const { offset, buf } of this.chunks) {
       const a = Math.max(from, offset);

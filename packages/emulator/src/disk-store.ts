@@ -4,7 +4,7 @@
 // `kill -9` loses no acknowledged fragment (test/storage.node.test.ts); a torn last record (a crash
 // mid-append) is ignored on load.
 
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Fragment, StreamMeta } from './model';
 
@@ -56,14 +56,15 @@ export class DiskStore {
         size: f.size,
         headerLen: f.header.length,
         tagsLen: f.tags.length,
-        clusterLen: f.cluster.length,
+        clusterLen: f.size,
       };
       const json = Buffer.from(JSON.stringify(head));
       const len = Buffer.alloc(4);
       len.writeUInt32BE(json.length);
       const fh = await open(join(this.streamDir(name), 'fragments.log'), 'a');
       try {
-        await fh.writeFile(Buffer.concat([len, json, f.header, f.tags, f.cluster]));
+        // One writev of the pieces: the cluster is not gathered into one buffer first.
+        await writeAll(fh, [len, json, f.header, f.tags, ...f.cluster]);
         await fh.datasync();
       } finally {
         await fh.close();
@@ -105,6 +106,20 @@ export class DiskStore {
   }
 }
 
+/** Writes every byte of `parts` at the file's end (writev may write fewer bytes than asked). */
+async function writeAll(fh: FileHandle, parts: Buffer[]): Promise<void> {
+  let rest = parts.filter((p) => p.length > 0);
+  while (rest.length > 0) {
+    // IOV_MAX is 1024 on Linux: a fragment has a few dozen pieces, but stay under it anyway.
+    const batch = rest.slice(0, 1024);
+    let { bytesWritten } = await fh.writev(batch);
+    let i = 0;
+    while (i < batch.length && bytesWritten >= batch[i].length) bytesWritten -= batch[i++].length;
+    rest = rest.slice(i);
+    if (bytesWritten > 0) rest[0] = rest[0].subarray(bytesWritten);
+  }
+}
+
 function parseLog(log: Buffer): Fragment[] {
   const out: Fragment[] = [];
   let pos = 0;
@@ -129,7 +144,7 @@ function parseLog(log: Buffer): Fragment[] {
       size: head.size,
       header: Buffer.from(log.subarray(start, start + head.headerLen)),
       tags: Buffer.from(log.subarray(start + head.headerLen, start + head.headerLen + tagsLen)),
-      cluster: Buffer.from(log.subarray(start + head.headerLen + tagsLen, end)),
+      cluster: [Buffer.from(log.subarray(start + head.headerLen + tagsLen, end))],
       persisted: true,
     });
     pos = end;

@@ -4,18 +4,22 @@
 // they also increase across restarts of the emulator.
 
 const PREFIX = 91343852333181432n * 10n ** 30n;
+const MS = 10n ** 12n;
 let last = 0n;
+let lastString = '0';
 
 /** The next fragment number, greater than every one handed out before and than `floor`. */
 export function nextFragmentNumber(nowMs: number, floor?: string): string {
-  let n = PREFIX + BigInt(Math.floor(nowMs)) * 10n ** 12n;
-  if (floor !== undefined) {
+  let n = PREFIX + BigInt(Math.floor(nowMs)) * MS;
+  // `floor` is usually the number handed out last: no need to parse it again.
+  if (floor !== undefined && floor !== lastString) {
     const f = BigInt(floor);
     if (f > last) last = f;
   }
   if (n <= last) n = last + 1n;
   last = n;
-  return n.toString();
+  lastString = n.toString();
+  return lastString;
 }
 
 /** Compares two fragment numbers numerically. */

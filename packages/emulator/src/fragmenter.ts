@@ -10,7 +10,7 @@
 
 import { isKvsError } from '@kvs-ts/core';
 import { EbmlReader, Id, UNKNOWN_SIZE, writeElementHeader } from '@kvs-ts/ebml';
-import { type MkvFrame, MkvParser, type MkvTag, type MkvTrack } from '@kvs-ts/mkv-parser';
+import { MkvParser, type MkvTag, type MkvTrack } from '@kvs-ts/mkv-parser';
 import { ByteWindow } from './byte-window';
 
 export const END_OF_FRAGMENT_TAG = 'AWS_KINESISVIDEO_END_OF_FRAGMENT';
@@ -32,7 +32,10 @@ export interface CutFragment {
   header: Buffer;
   /** The producer's metadata Tags elements sent before this fragment's cluster, as sent. */
   tags: Buffer;
-  cluster: Buffer;
+  /** The Cluster with a known size, in pieces (see Fragment.cluster in model.ts). */
+  cluster: Buffer[];
+  /** Its length in bytes. */
+  size: number;
 }
 
 export interface FragmenterEvents {
@@ -112,7 +115,9 @@ export class Fragmenter {
       },
       tracks: (tracks) => this.onTracks(tracks),
       clusterStart: (c) => this.onClusterTimecode(c.timecode),
-      frame: (f) => this.onFrame(f),
+      // SimpleBlocks by their headers only (the reader's peek, below); BlockGroups as frames.
+      blockHead: (h) => this.onFrame(h.trackNumber, h.timestampUs),
+      frame: (f) => this.onFrame(f.trackNumber, f.timestampUs),
       tags: (tags) => this.onTags(tags),
     });
     const mkv = this.mkv;
@@ -127,8 +132,13 @@ export class Fragmenter {
           this.onEnd(id, endOffset);
         },
         onLeaf: (id, data, dataOffset) => mkv.onLeaf(id, data, dataOffset),
+        onLeafHead: (id, bytes, start, length, size, dataOffset) =>
+          mkv.onLeafHead(id, bytes, start, length, size, dataOffset),
       },
-      { skip: SKIPPED, maxElementSize: limits.maxFragmentBytes + 1024 },
+      // Frame bytes are never looked at: a SimpleBlock is read by its header and the rest is
+      // skipped, so no frame is assembled across chunks (that copy, and the parse per frame,
+      // were most of the emulator's PutMedia cost: docs/benchmarks.md, "On the wire").
+      { skip: SKIPPED, peek: [Id.SimpleBlock], maxElementSize: limits.maxFragmentBytes + 1024 },
     );
   }
 
@@ -241,14 +251,14 @@ export class Fragmenter {
     this.emit(() => this.events.fragmentStart(timecode));
   }
 
-  private onFrame(f: MkvFrame): void {
+  private onFrame(trackNumber: number, timestampUs: number): void {
     const c = this.cluster;
     if (!c) this.raise(new AckError(4006, 'INVALID_MKV_DATA', this.lastTimecode));
-    if (!this.tracks.some((t) => t.number === f.trackNumber)) {
+    if (!this.tracks.some((t) => t.number === trackNumber)) {
       this.raise(new AckError(4010, 'TRACK_NUMBER_MISMATCH', c.timecode));
     }
-    c.tracksSeen.add(f.trackNumber);
-    if (f.timestampUs > c.maxFrameUs) c.maxFrameUs = f.timestampUs;
+    c.tracksSeen.add(trackNumber);
+    if (timestampUs > c.maxFrameUs) c.maxFrameUs = timestampUs;
     const startUs = ((c.timecode ?? 0) * this.timecodeScaleNs) / 1000;
     if ((c.maxFrameUs - startUs) / 1000 > this.limits.maxFragmentDurationMs) {
       this.raise(new AckError(4002, 'MAX_FRAGMENT_DURATION_REACHED', c.timecode));
@@ -278,13 +288,13 @@ export class Fragmenter {
     const missing = this.tracks.find((t) => !c.tracksSeen.has(t.number));
     if (missing !== undefined) this.raise(new AckError(4011, 'FRAMES_MISSING_FOR_TRACK', c.timecode));
     // Stored with a known 8-byte size, as GetMedia serves clusters (see the captures in the
-    // AWS's captures, test/getmedia-layout.node.test.ts). The content is copied once, from the
-    // received chunks into the stored buffer; allocUnsafe because every byte is written here
-    // (a zero-filled 500 kB buffer per fragment cost as much as the copy itself).
+    // AWS's captures, test/getmedia-layout.node.test.ts): a new 12-byte header, then the
+    // content as views of the received chunks. Nothing is copied: a copy into one buffer per
+    // fragment was the emulator's largest cost after parsing (docs/benchmarks.md, "On the wire").
     const contentLength = endOffset - c.dataOffset;
-    const cluster = Buffer.allocUnsafe(12 + contentLength);
-    writeElementHeader(cluster, 0, Id.Cluster, contentLength, 8);
-    this.window.copyTo(cluster, 12, c.dataOffset, endOffset);
+    const head = Buffer.allocUnsafe(12);
+    writeElementHeader(head, 0, Id.Cluster, contentLength, 8);
+    const cluster = [head, ...this.window.views(c.dataOffset, endOffset)];
     this.window.dropBefore(endOffset);
     this.lastTimecode = c.timecode;
     this.pendingTags = 0;
@@ -299,6 +309,7 @@ export class Fragmenter {
       header: this.header as Buffer,
       tags,
       cluster,
+      size: 12 + contentLength,
     };
     this.emit(() => this.events.fragmentEnd(cut));
   }

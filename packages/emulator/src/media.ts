@@ -69,7 +69,7 @@ function getMediaParts(f: Fragment): Buffer[] {
     ['AWS_KINESISVIDEO_MILLIS_BEHIND_NOW', String(Math.max(0, Date.now() - f.serverTimestampMs))],
     ['AWS_KINESISVIDEO_CONTINUATION_TOKEN', f.number],
   ]);
-  return [f.header, f.tags, before, f.cluster, afterTags];
+  return [f.header, f.tags, before, ...f.cluster, afterTags];
 }
 
 /** Index of the first fragment after fragment number `after` (searching from the end: live readers are near it). */
@@ -193,7 +193,8 @@ export function getMediaForFragmentList(rec: StreamRecord, body: Body, res: Res)
       ['AWS_KINESISVIDEO_SERVER_SIDE_TIMESTAMP', decimalSeconds(f.serverTimestampMs)],
       ['AWS_KINESISVIDEO_PRODUCER_SIDE_TIMESTAMP', decimalSeconds(f.producerTimestampMs)],
     ]);
-    (res as unknown as { write(b: Buffer): boolean }).write(Buffer.concat([f.header, f.tags, tags, f.cluster]));
+    const w = res as unknown as { write(b: Buffer): boolean };
+    for (const part of [f.header, f.tags, tags, ...f.cluster]) if (part.length > 0) w.write(part);
   }
   res.end();
 }

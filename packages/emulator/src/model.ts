@@ -28,14 +28,18 @@ export interface Fragment {
   /** Epoch ms, when the fragment's first byte reached the emulator. */
   serverTimestampMs: number;
   durationMs: number;
-  /** Bytes of the cluster (FragmentSizeInBytes). */
+  /** Bytes of the cluster (FragmentSizeInBytes): the sum of `cluster`'s pieces. */
   size: number;
   /** EBML header, Segment start, Info and Tracks of the MKV stream this fragment came in. */
   header: Buffer;
   /** The producer's fragment metadata: its Tags elements as sent (empty when none). */
   tags: Buffer;
-  /** The Cluster, re-encoded with a known size, without the producer's Tags. */
-  cluster: Buffer;
+  /**
+   * The Cluster, with a known size, without the producer's Tags, in pieces: a 12-byte element
+   * header, then views of the body chunks as they were received (fragmenter.ts, closeCluster),
+   * so that storing a fragment copies nothing. Written out piece by piece (a writev).
+   */
+  cluster: readonly Buffer[];
   /** Whether PERSISTED was (or may be) acknowledged. */
   persisted: boolean;
 }

@@ -97,14 +97,17 @@ export class Store {
 
   /**
    * Stores a fragment: appended at once (GetMedia serves it), and with a data dir written and
-   * fsync'ed before the returned promise resolves (only then may PERSISTED be sent).
+   * fsync'ed before the returned promise resolves (only then may PERSISTED be sent). Returns
+   * undefined when the fragment is already as durable as it will be (memory only), so that
+   * PutMedia can acknowledge it in the same write as RECEIVED.
    */
-  async addFragment(rec: StreamRecord, fragment: Fragment): Promise<void> {
+  addFragment(rec: StreamRecord, fragment: Fragment): Promise<void> | undefined {
     rec.fragments.push(fragment);
     this.expire(rec, fragment.serverTimestampMs);
     for (const l of rec.listeners) l();
     if (this.options.disk && rec.meta.retentionHours > 0)
-      await this.options.disk.appendFragment(rec.meta.name, fragment);
+      return this.options.disk.appendFragment(rec.meta.name, fragment);
+    return undefined;
   }
 
   /**

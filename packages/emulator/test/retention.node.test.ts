@@ -13,7 +13,7 @@ const fragment = (n: number, serverTimestampMs: number): Fragment => ({
   size: 1,
   header: Buffer.alloc(0),
   tags: Buffer.alloc(0),
-  cluster: Buffer.alloc(0),
+  cluster: [],
   persisted: false,
 });
 

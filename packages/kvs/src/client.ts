@@ -17,7 +17,7 @@ import type { MediaFragment } from '@kvs-ts/getmedia';
 import { putStreamWith } from '@kvs-ts/putmedia';
 import { type Clock, KinesisVideoStream, type StreamDefinition, systemClock } from '@kvs-ts/stream';
 import { type FragmentIterable, readFragmentList, readMedia } from './consumer';
-import { loadTransport, type TransportKind, type TransportOptions } from './transport';
+import { loadTransport, runtimeMediaFetch, type TransportKind, type TransportOptions } from './transport';
 
 /** A logger with the console's shape (console itself works). */
 export interface Logger {
@@ -50,6 +50,11 @@ export interface KinesisVideoClientOptions {
   clock?: Clock;
   /** fetch for the API calls (default the global one). */
   fetch?: FetchLike;
+  /**
+   * fetch for GetMedia and GetMediaForFragmentList bodies. Default: in Node, `nodeFetch` over
+   * node:http (unless `fetch` is given: then that one); elsewhere `fetch`.
+   */
+  mediaFetch?: FetchLike;
 }
 
 /** What {@link KinesisVideoClient.getMedia} takes. */
@@ -91,6 +96,7 @@ export class KinesisVideoClient {
       endpoint: options.endpoint,
       credentials: options.credentials,
       fetch: options.fetch,
+      mediaFetch: options.mediaFetch ?? (options.fetch === undefined ? runtimeMediaFetch() : undefined),
     });
     this.store = new ContentStore({ storageSize: options.storageSize ?? DEFAULT_STORAGE_SIZE });
     this.clock = options.clock ?? systemClock;

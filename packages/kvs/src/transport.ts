@@ -33,6 +33,23 @@ export function runtimeTransportKind(): Exclude<TransportKind, 'auto'> {
 }
 
 /**
+ * In Node, a fetch for media bodies over node:http (`nodeFetch` of `@kvs-ts/api/node`, about twice
+ * the GetMedia read rate of Node's fetch: docs/benchmarks.md, "On the wire"), loaded on first use
+ * through a specifier bundlers do not follow; elsewhere undefined (the platform's fetch).
+ */
+export function runtimeMediaFetch(): FetchLike | undefined {
+  if (runtimeTransportKind() !== 'node-http') return undefined;
+  let loaded: Promise<FetchLike> | undefined;
+  return (input, init) => {
+    const specifier = '@kvs-ts/api/node';
+    loaded ??= (import(/* @vite-ignore */ specifier) as Promise<{ nodeFetch: () => FetchLike }>).then((m) =>
+      m.nodeFetch(),
+    );
+    return loaded.then((f) => f(input, init));
+  };
+}
+
+/**
  * The transport for `kind`. The Node one is imported at run time only in Node, through a
  * specifier bundlers do not follow, so that browser bundles never see `node:http`.
  */

@@ -14,7 +14,7 @@ import {
   realtimeStream,
   runtimeTransportKind,
 } from '@kvs-ts/kvs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const FPS = 25;
 const TRACK = { trackId: 1, codecId: 'V_KVS_TEST', trackName: 'video', trackType: 1 as const };
@@ -79,6 +79,41 @@ describe('KinesisVideoClient', () => {
       if (frames.length === 4 * FPS) abort.abort();
     }
     expectFrames(frames, 4 * FPS);
+  });
+
+  it('reads media bodies over node:http in Node, and over the fetch it is given when one is', {
+    timeout: 60_000,
+  }, async () => {
+    const paths = (calls: unknown[][]) => calls.map((c) => new URL(String(c[0])).pathname);
+    const global = vi.spyOn(globalThis, 'fetch');
+    try {
+      await using client = new KinesisVideoClient(options);
+      await produce(client, 'client-media-fetch', FPS);
+      const read = async (c: KinesisVideoClient) => {
+        const abort = new AbortController();
+        let n = 0;
+        for await (const _ of c
+          .getMedia({
+            streamName: 'client-media-fetch',
+            start: { startSelectorType: 'EARLIEST' },
+            signal: abort.signal,
+          })
+          .frames()) {
+          if (++n === FPS) abort.abort();
+        }
+        return n;
+      };
+      expect(await read(client)).toBe(FPS);
+      // Control calls went through fetch, GetMedia did not (nodeFetch, node:http).
+      expect(paths(global.mock.calls)).toContain('/getDataEndpoint');
+      expect(paths(global.mock.calls)).not.toContain('/getMedia');
+      const mine = vi.fn((input: string, init: RequestInit) => fetch(input, init));
+      await using custom = new KinesisVideoClient({ ...options, fetch: mine });
+      expect(await read(custom)).toBe(FPS);
+      expect(paths(mine.mock.calls)).toContain('/getMedia');
+    } finally {
+      global.mockRestore();
+    }
   });
 
   it('lists fragments and reads them with getMediaForFragmentList', { timeout: 60_000 }, async () => {

@@ -14,6 +14,7 @@ export { parseMkv } from './stream';
 export type {
   ClusterStart,
   EbmlHeader,
+  MkvBlockHead,
   MkvFrame,
   MkvSimpleTag,
   MkvTag,

@@ -16,9 +16,11 @@ import {
   UNKNOWN_SIZE,
   vintLength,
 } from '@kvs-ts/ebml';
+import { LACE_DATA_START, readLaceSizes } from './lacing';
 import type {
   ClusterStart,
   EbmlHeader,
+  MkvBlockHead,
   MkvFrame,
   MkvSimpleTag,
   MkvTag,
@@ -40,6 +42,11 @@ export interface MkvHandler {
   clusterEnd?(offset: number): void;
   /** A frame; the object is reused for the next frame (its `data` view is not). */
   frame?(frame: MkvFrame): void;
+  /**
+   * A SimpleBlock by its header, in place of its `frame` events, when the parser was made with
+   * `frameData: false`. The object is reused. (Blocks in BlockGroups still come as frames.)
+   */
+  blockHead?(head: MkvBlockHead): void;
   /** A Tags element with all its Tag children, in file order; `endOffset` is just past it. */
   tags?(tags: MkvTag[], endOffset: number): void;
 }
@@ -51,10 +58,20 @@ export interface MkvParserOptions {
    * Larger elements fail with STATUS_BUFFER_TOO_SMALL.
    */
   maxElementSize?: number;
+  /**
+   * `false`: SimpleBlocks are reported through {@link MkvHandler.blockHead} only, from their
+   * first bytes, and their frame bytes are skipped unread (never assembled across chunks).
+   * For readers that need timing and tracks but not the media, like the emulator cutting
+   * fragments. Default `true`.
+   */
+  frameData?: boolean;
 }
 
 /** Elements no MKV event needs: skipped without buffering. */
 const SKIPPED = [Id.SeekHead, Id.Cues, Id.Chapters, Id.Attachments, Id.Void, Id.CRC32, Id.EncryptedBlock, Id.Slices];
+
+/** What `frameData: false` reads by its head only (see onLeafHead). */
+const PEEKED = [Id.SimpleBlock];
 
 const TYPE_NAMES: Record<number, TrackTypeName> = {
   1: 'video',
@@ -106,8 +123,8 @@ export class MkvParser {
   private tag: MkvTag | undefined;
   private simpleTagStack: MkvSimpleTag[] = [];
 
-  /** Lace sizes of the current block (a block holds at most 256 frames). */
-  private readonly laceSizes = new Array<number>(256).fill(0);
+  /** Lace sizes of the current block (at most 256 frames), then where its frames start. */
+  private readonly laceSizes = new Array<number>(LACE_DATA_START + 1).fill(0);
 
   /** The one frame object handed to `handler.frame`. */
   private readonly frameObj: MkvFrame = {
@@ -128,7 +145,11 @@ export class MkvParser {
 
   constructor(handler: MkvHandler, options: MkvParserOptions = {}) {
     this.handler = handler;
-    this.reader = new EbmlReader(this, { maxElementSize: options.maxElementSize, skip: SKIPPED });
+    this.reader = new EbmlReader(this, {
+      maxElementSize: options.maxElementSize,
+      skip: SKIPPED,
+      peek: options.frameData === false ? PEEKED : undefined,
+    });
   }
 
   /** Absolute offset of the next byte expected. */
@@ -287,6 +308,48 @@ export class MkvParser {
         this.tagList = [];
         return;
     }
+  }
+
+  /** The one object handed to `handler.blockHead`. */
+  private readonly headObj: MkvBlockHead = {
+    trackNumber: 0,
+    timestampUs: 0,
+    relativeTimecode: 0,
+    keyFrame: false,
+    discardable: false,
+    invisible: false,
+    lacing: 0,
+    size: 0,
+    offset: 0,
+  };
+
+  /**
+   * @internal A SimpleBlock's first bytes (EbmlReader's peek option; an EbmlReader made by
+   * someone else may route them here too, as the emulator's fragmenter does).
+   */
+  onLeafHead(id: number, bytes: Uint8Array, start: number, length: number, dataSize: number, dataOffset: number): void {
+    if (id !== Id.SimpleBlock) return;
+    const tl = length > 0 ? vintLength(bytes[start]) : 0;
+    if (tl === 0 || tl + 3 > length) {
+      throw new KvsError('STATUS_FORMAT_ERROR', 'malformed SimpleBlock header', { offset: dataOffset });
+    }
+    let track = bytes[start] & (0xff >> tl);
+    for (let i = 1; i < tl; i++) track = track * 256 + bytes[start + i];
+    const tcHi = bytes[start + tl];
+    const relative = ((tcHi & 0x80 ? tcHi - 256 : tcHi) << 8) | bytes[start + tl + 1];
+    const flags = bytes[start + tl + 2];
+    this.announceCluster();
+    const h = this.headObj;
+    h.trackNumber = track;
+    h.relativeTimecode = relative;
+    h.timestampUs = this.toUs(this.clusterTimecode + relative);
+    h.keyFrame = (flags & 0x80) !== 0;
+    h.discardable = (flags & 0x01) !== 0;
+    h.invisible = (flags & 0x08) !== 0;
+    h.lacing = (flags >> 1) & 3;
+    h.size = dataSize - tl - 3;
+    h.offset = dataOffset + tl + 3;
+    this.handler.blockHead?.(h);
   }
 
   /** @internal */
@@ -588,54 +651,11 @@ export class MkvParser {
     this.laced(data, offset, start, lacing, track);
   }
 
-  /** Expands Xiph (1), fixed-size (2) and EBML (3) lacing. */
+  /** Expands Xiph (1), fixed-size (2) and EBML (3) lacing (sizes: lacing.ts). */
   private laced(data: Uint8Array, offset: number, start: number, lacing: number, track: number): void {
-    const len = data.length;
-    const bad = (why: string): never => {
-      throw new KvsError('STATUS_FORMAT_ERROR', `bad lacing: ${why}`, { offset: offset + start });
-    };
-    if (start >= len) bad('no frame count');
-    const count = data[start] + 1;
-    let pos = start + 1;
     const sizes = this.laceSizes;
-    if (lacing === 2) {
-      const total = len - pos;
-      if (total % count !== 0) bad(`${total} bytes do not split into ${count} equal frames`);
-      sizes.fill(total / count, 0, count);
-    } else if (lacing === 1) {
-      let sum = 0;
-      for (let i = 0; i < count - 1; i++) {
-        let size = 0;
-        let b: number;
-        do {
-          if (pos >= len) bad('Xiph sizes run past the block');
-          b = data[pos++];
-          size += b;
-        } while (b === 255);
-        sizes[i] = size;
-        sum += size;
-      }
-      sizes[count - 1] = len - pos - sum;
-    } else {
-      let sum = 0;
-      let prev = 0;
-      for (let i = 0; i < count - 1; i++) {
-        if (pos >= len) bad('EBML sizes run past the block');
-        const vl = vintLength(data[pos]);
-        if (vl === 0 || pos + vl > len) bad('invalid EBML lace size');
-        let v = data[pos] & (0xff >> vl);
-        for (let k = 1; k < vl; k++) v = v * 256 + data[pos + k];
-        pos += vl;
-        // The first size is unsigned; the rest are signed differences (bias 2^(7·len−1) − 1).
-        const size = i === 0 ? v : prev + (v - (2 ** (7 * vl - 1) - 1));
-        if (size < 0) bad('negative EBML lace size');
-        sizes[i] = size;
-        prev = size;
-        sum += size;
-      }
-      sizes[count - 1] = len - pos - sum;
-    }
-    if (sizes[count - 1] < 0) bad('lace sizes exceed the block');
+    const count = readLaceSizes(data, offset, start, lacing, sizes);
+    let pos = sizes[LACE_DATA_START];
     const f = this.frameObj;
     const base = f.timestampUs;
     const stepNs = this.trackByNumber[track]?.defaultDurationNs ?? 0;

@@ -99,6 +99,27 @@ export interface MkvFrame {
   offset: number;
 }
 
+/**
+ * A SimpleBlock read by its header only ({@link MkvParserOptions.frameData} `false`): what a
+ * frame is without its bytes. The parser reuses one object: read it during the callback.
+ */
+export interface MkvBlockHead {
+  trackNumber: number;
+  /** Presentation timestamp in µs of the block (its first frame when laced). */
+  timestampUs: number;
+  /** Block timecode relative to its cluster, in ticks (signed 16-bit). */
+  relativeTimecode: number;
+  keyFrame: boolean;
+  discardable: boolean;
+  invisible: boolean;
+  /** 0 none, 1 Xiph, 2 fixed-size, 3 EBML: a laced block is reported once, not per frame. */
+  lacing: number;
+  /** Bytes after the block header: the frame (or the lace header and frames). */
+  size: number;
+  /** Byte offset of those bytes. */
+  offset: number;
+}
+
 /** The Targets of a Tag. */
 export interface MkvTagTargets {
   typeValue?: number;

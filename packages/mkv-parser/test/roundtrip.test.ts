@@ -288,6 +288,60 @@ describe('MkvParser round trip', () => {
     );
   });
 
+  it('frameData false: one blockHead per SimpleBlock, agreeing with its frames, for any chunking', () => {
+    // What a SimpleBlock's frames say about the block: first frame's time, flags, bytes after
+    // its header (4 bytes, or 5 from track 127, whose one-byte vint would be all ones);
+    // BlockGroups still come as frames.
+    const heads = (chunks: Iterable<Uint8Array>) => {
+      const out: string[] = [];
+      let groupFrames = 0;
+      const parser = new MkvParser(
+        {
+          blockHead: (h) =>
+            out.push(
+              `${h.trackNumber} ${h.timestampUs} ${h.relativeTimecode} ${h.keyFrame} ${h.invisible} ${h.discardable} ${h.lacing} ${h.size}`,
+            ),
+          frame: (f) => {
+            expect(f.fromBlockGroup).toBe(true);
+            groupFrames++;
+          },
+        },
+        { frameData: false },
+      );
+      for (const c of chunks) parser.push(c);
+      parser.end();
+      return { out, groupFrames };
+    };
+    const LACING = { none: 0, xiph: 1, fixed: 2, ebml: 3 };
+    fc.assert(
+      fc.property(
+        arbStream,
+        fc.integer({ min: 1, max: 1 << 30 }),
+        fc.integer({ min: 1, max: 5000 }),
+        (spec, seed, max) => {
+          const bytes = encode(spec);
+          const want: string[] = [];
+          let groupFrames = 0;
+          for (const c of spec.clusters) {
+            for (const blk of c.blocks) {
+              if (blk.group) {
+                groupFrames += blk.frames.length;
+                continue;
+              }
+              const ts = (c.timecode + blk.relative) * (spec.scale / 1000);
+              want.push(
+                `${blk.track} ${ts} ${blk.relative} ${blk.key} ${blk.invisible} ${blk.discardable} ${LACING[blk.lacing]} ${blockPayload(blk).length - (blk.track < 127 ? 4 : 5)}`,
+              );
+            }
+          }
+          expect(heads([bytes])).toEqual({ out: want, groupFrames });
+          expect(heads(randomSplit(bytes, seed, max))).toEqual({ out: want, groupFrames });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('rejects lacing that does not add up', () => {
     const bad = (payload: number[]) => {
       const b = new EbmlBuilder();
