@@ -3,7 +3,7 @@
  * @module @kvs-ts/api/node
  * What only Node can do: credentials from the AWS IoT credentials provider, fetched over mutual
  * TLS with the device's X.509 certificate (fetch has no client certificates); and
- * {@link nodeFetch}, a fetch over node:http for streamed media bodies. The rest of the SDK is in
+ * {@link nodeFetch}, a fetch on undici's request API for streamed media bodies. The rest of the SDK is in
  * `@kvs-ts/api`.
  */
 

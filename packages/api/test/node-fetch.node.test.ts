@@ -1,5 +1,6 @@
 /// <reference types="node" />
-// nodeFetch (@kvs-ts/api/node) against real servers on 127.0.0.1: a large body arrives byte for
+// nodeFetch (@kvs-ts/api/node, undici's request underneath) against real node:http servers on
+// 127.0.0.1: a large body arrives byte for
 // byte with the socket paused while nobody reads (backpressure, not an unbounded queue), every
 // way a request or a body can fail surfaces as fetch's would (rejection before the response,
 // errored body after it), bodiless statuses, header round trips, and HTTPS with a given CA.

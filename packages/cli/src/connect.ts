@@ -50,7 +50,7 @@ export function credentialsFor(endpoint: string | undefined, profile: string | u
  * emulator's default, us-west-2.
  */
 export function connect(options: ConnectOptions): KinesisVideoApi {
-  // Media bodies (kvs get) over node:http: about twice Node's fetch's read rate.
+  // Media bodies (kvs get) with nodeFetch (undici's request API): about twice Node's fetch's read rate.
   return new KinesisVideoApi({ ...clientOptions(options), mediaFetch: nodeFetch() });
 }
 

@@ -51,8 +51,8 @@ export interface KinesisVideoClientOptions {
   /** fetch for the API calls (default the global one). */
   fetch?: FetchLike;
   /**
-   * fetch for GetMedia and GetMediaForFragmentList bodies. Default: in Node, `nodeFetch` over
-   * node:http (unless `fetch` is given: then that one); elsewhere `fetch`.
+   * fetch for GetMedia and GetMediaForFragmentList bodies. Default: in Node, `nodeFetch` on
+   * undici's request API (unless `fetch` is given: then that one); elsewhere `fetch`.
    */
   mediaFetch?: FetchLike;
 }

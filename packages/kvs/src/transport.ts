@@ -33,7 +33,7 @@ export function runtimeTransportKind(): Exclude<TransportKind, 'auto'> {
 }
 
 /**
- * In Node, a fetch for media bodies over node:http (`nodeFetch` of `@kvs-ts/api/node`, about twice
+ * In Node, a fetch for media bodies on undici's request API (`nodeFetch` of `@kvs-ts/api/node`, about twice
  * the GetMedia read rate of Node's fetch: docs/benchmarks.md, "On the wire"), loaded on first use
  * through a specifier bundlers do not follow; elsewhere undefined (the platform's fetch).
  */

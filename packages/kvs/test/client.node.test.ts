@@ -81,7 +81,7 @@ describe('KinesisVideoClient', () => {
     expectFrames(frames, 4 * FPS);
   });
 
-  it('reads media bodies over node:http in Node, and over the fetch it is given when one is', {
+  it('reads media bodies with nodeFetch in Node, and with the fetch it is given when one is', {
     timeout: 60_000,
   }, async () => {
     const paths = (calls: unknown[][]) => calls.map((c) => new URL(String(c[0])).pathname);
@@ -104,7 +104,7 @@ describe('KinesisVideoClient', () => {
         return n;
       };
       expect(await read(client)).toBe(FPS);
-      // Control calls went through fetch, GetMedia did not (nodeFetch, node:http).
+      // Control calls went through fetch, GetMedia did not (nodeFetch: undici's request API).
       expect(paths(global.mock.calls)).toContain('/getDataEndpoint');
       expect(paths(global.mock.calls)).not.toContain('/getMedia');
       const mine = vi.fn((input: string, init: RequestInit) => fetch(input, init));
