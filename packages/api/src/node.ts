@@ -11,8 +11,8 @@ import { request } from 'node:https';
 import { KvsError } from '@kvs-ts/core';
 import { type CredentialProvider, refreshing } from './credentials';
 
-export type { NodeFetchOptions } from './node-fetch';
-export { nodeFetch } from './node-fetch';
+export type { NodeFetchOptions } from './node/fetch';
+export { nodeFetch } from './node/fetch';
 
 /** Options of {@link fromIotCertificate}. */
 export interface IotCertificateOptions {

@@ -11,7 +11,7 @@
 // promise before the response, an errored body after it.
 
 import { Agent, type Dispatcher, request } from 'undici';
-import type { FetchLike } from './http';
+import type { FetchLike } from '../http';
 
 /** Options of {@link nodeFetch}. */
 export interface NodeFetchOptions {
