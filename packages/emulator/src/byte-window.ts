@@ -24,8 +24,11 @@ export class ByteWindow {
 
   /**
    * Bytes [from, to) as views of the received chunks, copying nothing. The views keep their
-   * chunks alive: node:http hands each body chunk out in a buffer of its own (the HTTP/1 parser
-   * copies it out of the socket's read buffer), so what they keep is the bytes themselves.
+   * chunks alive: over HTTP/1.1 node:http hands each body chunk out in a buffer of its own (the
+   * parser copies it out of the socket's read buffer), so what they keep is the bytes
+   * themselves; over HTTP/2 a chunk may be a view of a larger socket read, which it then keeps.
+   * Node never writes into either again (test/stored-bytes.node.test.ts reads the stored bytes
+   * back after later uploads).
    */
   views(from: number, to: number): Buffer[] {
     const parts: Buffer[] = [];
@@ -35,14 +38,6 @@ export class ByteWindow {
       if (a < b) parts.push(a === offset && b === offset + buf.length ? buf : buf.subarray(a - offset, b - offset));
     }
     return parts;
-  }
-
-  copyTo(dst: Uint8Array, at: number, from: number, to: number): void {
-    for (const { offset, buf } of this.chunks) {
-      const a = Math.max(from, offset);
-      const b = Math.min(to, offset + buf.length);
-      if (a < b) dst.set(buf.subarray(a - offset, b - offset), at + (a - from));
-    }
   }
 
   /** Forgets every chunk that lies wholly before `offset`. */

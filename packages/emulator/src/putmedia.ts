@@ -113,16 +113,16 @@ class PutMediaSession {
     if (this.closed) return;
     this.lastData = Date.now();
     if (this.rec.meta.status === 'DELETING') return this.fail(new AckError(4008, 'STREAM_NOT_ACTIVE', undefined));
-    // The ACKs this chunk causes (RECEIVED and PERSISTED of one fragment, BUFFERING of the next)
-    // leave in one write: each write is a syscall and a wake-up of the client over loopback,
-    // three per fragment when they went out one by one (docs/benchmarks.md, "On the wire").
-    const res = this.res as { cork?: () => void; uncork?: () => void };
     // A fault that drops the connection after N bytes: only those N reach the fragmenter.
     const drop = this.fault?.dropAfterBytes;
     const data =
       drop !== undefined && this.fragmenter.bytes + chunk.length > drop
         ? chunk.subarray(0, Math.max(0, drop - this.fragmenter.bytes))
         : chunk;
+    // The ACKs this chunk causes (RECEIVED and PERSISTED of one fragment, BUFFERING of the next)
+    // leave in one write: each write is a syscall and a wake-up of the client over loopback,
+    // three per fragment when they went out one by one (docs/benchmarks.md, "On the wire").
+    const res = this.res as { cork?: () => void; uncork?: () => void };
     res.cork?.();
     try {
       this.fragmenter.push(data);
