@@ -132,7 +132,10 @@ export interface UpdateMediaStorageConfigurationInput {
 }
 
 export interface WaitForChannelActiveOptions extends CallOptions {
-  /** Give up after this long, µs. Default 60 s. */
+  /**
+   * Give up after this long, µs (checked between calls; each DescribeSignalingChannel keeps the
+   * client's own timeouts, and only `signal` and `connectTimeoutUs` pass on to it). Default 60 s.
+   */
   timeoutUs?: number;
   /** Between two DescribeSignalingChannel calls, µs. Default 500 ms. */
   intervalUs?: number;
@@ -363,8 +366,12 @@ export async function waitForChannelActive(
   const timeoutMs = (options.timeoutUs ?? 60_000_000) / 1000;
   const intervalMs = (options.intervalUs ?? 500_000) / 1000;
   const deadline = Date.now() + timeoutMs;
+  // The wait's timeoutUs is not each call's: a 30 ms wait would otherwise fail a describe that
+  // took 31 ms with STATUS_SERVICE_CALL_TIMEOUT_ERROR instead of polling on. Each call keeps the
+  // client's own timeouts, as the AWS SDK's waiters do (maxWaitTime is checked between calls).
+  const perCall: CallOptions = { signal: options.signal, connectTimeoutUs: options.connectTimeoutUs };
   for (;;) {
-    const info = await describeSignalingChannel(cp, ref, options);
+    const info = await describeSignalingChannel(cp, ref, perCall);
     if (info.channelStatus === 'ACTIVE') return info;
     if (info.channelStatus === 'DELETING')
       throw new KvsError('STATUS_INVALID_OPERATION', `channel ${info.channelName} is being deleted`);

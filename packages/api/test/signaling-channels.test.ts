@@ -40,7 +40,9 @@ async function checkSigned(request: RecordedRequest): Promise<void> {
   expect(auth).toMatchObject({ accessKeyId: 'AKIDCHANNEL', region: 'us-west-2', service: 'kinesisvideo' });
 }
 
-function service(routes: Record<string, (body: Record<string, unknown>, r: RecordedRequest) => Response>) {
+function service(
+  routes: Record<string, (body: Record<string, unknown>, r: RecordedRequest) => Response | Promise<Response>>,
+) {
   return new FakeFetch(async (request) => {
     await checkSigned(request);
     const route = routes[request.path];
@@ -221,6 +223,15 @@ describe('signaling channel calls', () => {
       .waitForChannelActive({ channelName: 'door' }, { timeoutUs: 30_000, intervalUs: 5000 })
       .catch((e: unknown) => e);
     expect((err as KvsError).status).toBe(StatusCode.STATUS_OPERATION_TIMED_OUT);
+    // The wait's timeout is not each call's: a describe slower than the whole wait still counts.
+    const slow = service({
+      '/describeSignalingChannel': async () => {
+        await new Promise((r) => setTimeout(r, 60));
+        return json({ ChannelInfo: INFO });
+      },
+    });
+    const info = await api(slow.fetch).waitForChannelActive({ channelArn: ARN }, { timeoutUs: 20_000 });
+    expect(info.channelStatus).toBe('ACTIVE');
   });
 
   it('surfaces service errors typed', async () => {
