@@ -30,14 +30,24 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiStreamService, type AwsCredentials, type FetchLike, KinesisVideoApi } from '@kvs-ts/api';
+import { ApiStreamService, type AwsCredentials, type KinesisVideoApi } from '@kvs-ts/api';
 import { nodeFetch } from '@kvs-ts/api/node';
 import { ContentStore } from '@kvs-ts/content-store';
-import { type FragmentAck, FragmentAckType, FrameFlags, ServiceCallResult } from '@kvs-ts/core';
+import { type FragmentAck, FragmentAckType, FrameFlags } from '@kvs-ts/core';
 import { consumeGetMedia, FragmentAssembler, type OpenGetMedia, readFragments } from '@kvs-ts/getmedia';
 import { type PutMediaSource, putStreamWith, signPutMedia } from '@kvs-ts/putmedia';
 import { putMediaWithNodeHttp } from '@kvs-ts/putmedia/node';
 import { KinesisVideoStream, StreamState, systemClock } from '@kvs-ts/stream';
+import {
+  apiOf,
+  createActiveStream,
+  deleteByName,
+  fmt,
+  putMediaUpload,
+  putTarget,
+  rangeOf,
+  withCpu,
+} from './lib/client';
 import { printTable } from './lib/report';
 import {
   concatPieces,
@@ -68,34 +78,38 @@ const START_US = Date.now() * 1000;
 let streamSeq = 0;
 const newName = (what: string): string => `wire-${what}-${process.pid}-${++streamSeq}`;
 
-function apiOf(s: Servers, mediaFetch?: FetchLike): KinesisVideoApi {
-  const credentials: AwsCredentials = { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey };
-  return new KinesisVideoApi({ region: s.region, endpoint: s.url, credentials, mediaFetch });
-}
-
-/** A stream with 1 h retention (so PERSISTED is sent), and its PutMedia endpoint. */
-async function createStream(api: KinesisVideoApi, name: string): Promise<{ arn: string; endpoint: string }> {
-  const { streamArn } = await api.createStream({ streamName: name, dataRetentionInHours: 1 });
-  for (let i = 0; (await api.describeStream({ streamName: name })).status !== 'ACTIVE'; i++) {
-    if (i > 100) throw new Error(`${name} not ACTIVE`);
-    await sleep(5);
-  }
-  return { arn: streamArn, endpoint: await api.getDataEndpoint({ streamName: name, apiName: 'PUT_MEDIA' }) };
+/**
+ * Per-round ratios in % of `base` (each path against the baseline run in the same round): the
+ * median, the figure to compare since on a shared 2-core machine any single round can be off by
+ * 2×, then the best round and the range.
+ */
+function medianRatio(xs: number[], base: number[]): string {
+  const rs = xs.map((x, i) => (100 * x) / (base[i] ?? Number.NaN));
+  if (rs.length === 0 || base.length === 0) return '—';
+  const sorted = [...rs].sort((a, b) => a - b);
+  return `${sorted[Math.floor((sorted.length - 1) / 2)].toFixed(0)}, best ${fmt(rangeOf(rs))}`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // 1. Upload
 
-/** The baseline: the same bytes as a plain chunked POST (64 KiB slices, no copy) to the discard server. */
-function plainUpload(url: string, bytes: Uint8Array): Promise<number> {
+/**
+ * A chunked node:http POST of `bytes` in 64 KiB slices (no copy), each written once the previous
+ * one left: what the baselines send. Returns the ms until the response ended, and its body.
+ */
+function chunkedPost(
+  url: string,
+  headers: Record<string, string>,
+  bytes: Uint8Array,
+): Promise<{ elapsed: number; body: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/upload`, {
+    const req = http.request(url, {
       method: 'POST',
-      headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/octet-stream' },
+      headers: { ...headers, 'transfer-encoding': 'chunked' },
       agent: false,
     });
-    req.on('socket', (s) => s.setNoDelay(true));
+    req.on('socket', (sock) => sock.setNoDelay(true));
     req.on('error', reject);
     req.on('response', (res) => {
       let body = '';
@@ -103,12 +117,9 @@ function plainUpload(url: string, bytes: Uint8Array): Promise<number> {
       res.on('data', (c: string) => {
         body += c;
       });
-      res.on('end', () => {
-        const got = (JSON.parse(body) as { bytes: number }).bytes;
-        if (got !== bytes.length) reject(new Error(`discard server got ${got} of ${bytes.length} bytes`));
-        else resolve(performance.now() - started);
-      });
+      res.on('end', () => resolve({ elapsed: performance.now() - started, body }));
     });
+    req.flushHeaders();
     void (async () => {
       for (let off = 0; off < bytes.length; off += CHUNK) {
         if (!req.write(bytes.subarray(off, off + CHUNK)))
@@ -121,80 +132,25 @@ function plainUpload(url: string, bytes: Uint8Array): Promise<number> {
   });
 }
 
-/**
- * The same bytes as a plain chunked POST (64 KiB slices, no copy: the baseline's client) to the
- * emulator's PutMedia, signed: what the emulator costs, without our transport. ms until the
- * response ended after the last PERSISTED.
- */
-async function rawPutMediaUpload(api: KinesisVideoApi, s: Servers, mkv: KvsMkv, all: Uint8Array, name: string) {
-  const { endpoint } = await createStream(api, name);
-  const signed = await signPutMedia({
-    endpoint,
-    streamName: name,
-    producerStartTimestamp: START_US,
-    region: s.region,
-    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-  });
-  const headers: Record<string, string> = { ...signed.headers, 'transfer-encoding': 'chunked' };
-  delete headers['content-length'];
-  const started = performance.now();
-  const body = await new Promise<string>((resolve, reject) => {
-    const req = http.request(signed.url, { method: 'POST', headers, agent: false });
-    req.on('socket', (sock) => sock.setNoDelay(true));
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        text += c;
-      });
-      res.on('end', () => resolve(text));
-    });
-    req.flushHeaders();
-    void (async () => {
-      for (let off = 0; off < all.length; off += CHUNK) {
-        if (!req.write(all.subarray(off, off + CHUNK)))
-          await new Promise<void>((r) => {
-            req.once('drain', r);
-          });
-      }
-      req.end();
-    })();
-  });
-  const elapsed = performance.now() - started;
-  const persisted = body.split('"PERSISTED"').length - 1;
-  if (persisted !== mkv.timecodes.length || body.includes('"ERROR"'))
-    throw new Error(`raw PutMedia: ${persisted}/${mkv.timecodes.length} PERSISTED: ${body.slice(-300)}`);
+/** The baseline: the same bytes as a plain chunked POST to the discard server. */
+async function plainUpload(url: string, bytes: Uint8Array): Promise<number> {
+  const { elapsed, body } = await chunkedPost(`${url}/upload`, { 'content-type': 'application/octet-stream' }, bytes);
+  const got = (JSON.parse(body) as { bytes: number }).bytes;
+  if (got !== bytes.length) throw new Error(`discard server got ${got} of ${bytes.length} bytes`);
   return elapsed;
 }
 
-/** putMediaWithNodeHttp from pre-made pieces: ms until the connection ended (after the last PERSISTED). */
-async function putMediaUpload(api: KinesisVideoApi, s: Servers, mkv: KvsMkv, name: string): Promise<number> {
-  const { endpoint } = await createStream(api, name);
-  let persisted = 0;
-  const errors: string[] = [];
-  const source = new PieceSource((ack) => {
-    if (ack.ackType === FragmentAckType.PERSISTED) persisted++;
-    if (ack.ackType === FragmentAckType.ERROR) errors.push(`ERROR ACK ${ack.result}`);
-  });
-  source.push(...mkv.pieces);
-  source.close();
-  const started = performance.now();
-  await putMediaWithNodeHttp(
-    {
-      endpoint,
-      streamName: name,
-      producerStartTimestamp: START_US,
-      region: s.region,
-      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    },
-    source,
-    { onError: (e) => errors.push(e.message) },
-  );
-  const result = await source.ended;
-  const elapsed = performance.now() - started;
-  if (result !== ServiceCallResult.OK || errors.length > 0 || persisted !== mkv.timecodes.length)
-    throw new Error(`PutMedia: result ${result}, ${persisted}/${mkv.timecodes.length} PERSISTED, ${errors.join('; ')}`);
+/**
+ * The same bytes as the same plain chunked POST to the emulator's PutMedia, signed: what the
+ * emulator costs, without our transport. ms until the response ended after the last PERSISTED.
+ */
+async function rawPutMediaUpload(api: KinesisVideoApi, s: Servers, mkv: KvsMkv, all: Uint8Array, name: string) {
+  const signed = await signPutMedia(putTarget(s, await createActiveStream(api, name), name, START_US));
+  const { 'content-length': _, ...headers } = signed.headers;
+  const { elapsed, body } = await chunkedPost(signed.url, headers, all);
+  const persisted = body.split('"PERSISTED"').length - 1;
+  if (persisted !== mkv.timecodes.length || body.includes('"ERROR"'))
+    throw new Error(`raw PutMedia: ${persisted}/${mkv.timecodes.length} PERSISTED: ${body.slice(-300)}`);
   return elapsed;
 }
 
@@ -273,29 +229,6 @@ async function streamUpload(api: KinesisVideoApi, s: Servers, frames: number, na
   return { elapsed, sent };
 }
 
-interface Range {
-  best: number;
-  min: number;
-  max: number;
-}
-function rangeOf(values: number[], higherIsBetter = true): Range {
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  return { best: higherIsBetter ? max : min, min, max };
-}
-const fmt = (r: Range, digits = 0): string =>
-  `${r.best.toFixed(digits)} [${r.min.toFixed(digits)}–${r.max.toFixed(digits)}]`;
-
-/** Runs `fn`, returning its result with the CPU both processes spent meanwhile (ms). */
-async function withCpu<T>(s: Servers, fn: () => Promise<T>): Promise<{ value: T; client: number; server: number }> {
-  const server0 = await s.cpu();
-  const client0 = process.cpuUsage();
-  const value = await fn();
-  const c = process.cpuUsage(client0);
-  const server = (await s.cpu()) - server0;
-  return { value, client: (c.user + c.system) / 1000, server: server / 1000 };
-}
-
 async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<void> {
   const all = concatPieces(mkv.pieces);
   const mb = all.length / 1e6;
@@ -311,7 +244,7 @@ async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<vo
   // Warm-up (JIT, sockets) on a tenth of the data, untimed.
   await plainUpload(s.discardUrl, all.subarray(0, all.length / 10));
   const warm = newName('warm');
-  await putMediaUpload(api, s, makeKvsMkv(Math.ceil(FRAGMENTS / 10), START_US), warm);
+  await putMediaUpload(s, api, makeKvsMkv(Math.ceil(FRAGMENTS / 10), START_US), START_US, warm);
   await deleteByName(api, warm);
   for (let round = 0; round < ROUNDS; round++) {
     for (const c of cases) {
@@ -319,7 +252,7 @@ async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<vo
       const r = await withCpu(s, async () => {
         if (c === 'plain') return { elapsed: await plainUpload(s.discardUrl, all), sent: all.length };
         if (c === 'raw') return { elapsed: await rawPutMediaUpload(api, s, mkv, all, name), sent: all.length };
-        if (c === 'put') return { elapsed: await putMediaUpload(api, s, mkv, name), sent: all.length };
+        if (c === 'put') return { elapsed: await putMediaUpload(s, api, mkv, START_US, name), sent: all.length };
         return streamUpload(api, s, mkv.frames, name);
       });
       if (c !== 'plain') await deleteByName(api, name); // the emulator keeps fragments in memory: free them
@@ -336,14 +269,6 @@ async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<vo
       console.log(`  ${c}: MB/s ${r(rate[c])} | client ${r(cpu[c].client)} | server ${r(cpu[c].server)}`);
     }
   }
-  // Per-round ratios (each path against the baseline run just before it): the median is the
-  // figure to compare, since on a shared 2-core machine any single round can be off by 2×.
-  const ratio = (xs: number[]): string => {
-    const rs = xs.map((x, i) => (100 * x) / (rate.plain[i] ?? Number.NaN));
-    const sorted = [...rs].sort((a, b) => a - b);
-    const median = sorted[Math.floor((sorted.length - 1) / 2)];
-    return `${median.toFixed(0)}, best ${fmt(rangeOf(rs))}`;
-  };
   const cpuOf = (c: (typeof cases)[number]) => ({
     'client CPU ms/100 MB': fmt(rangeOf(cpu[c].client, false)),
     'server CPU ms/100 MB': fmt(rangeOf(cpu[c].server, false)),
@@ -361,7 +286,7 @@ async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<vo
     cases.map((c) => ({
       path: names[c],
       'MB/s': fmt(rangeOf(rate[c])),
-      '% of baseline: median, best [range]': c === 'plain' ? '100' : ratio(rate[c]),
+      '% of baseline: median, best [range]': c === 'plain' ? '100' : medianRatio(rate[c], rate.plain),
       ...cpuOf(c),
     })),
   );
@@ -369,10 +294,6 @@ async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<vo
     `  (the stream path sent ${(wholeBytes / 1e6).toFixed(1)} MB: its own MKV of the same frames; rates are bytes on the wire / time;`,
   );
   console.log('   CPU: user + system of the client process and of the servers process during the upload)');
-}
-
-async function deleteByName(api: KinesisVideoApi, name: string): Promise<void> {
-  await api.deleteStream({ streamArn: (await api.describeStream({ streamName: name })).streamArn });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,7 +313,7 @@ interface LatencyResult {
  */
 async function ackLatency(s: Servers, api: KinesisVideoApi, eofr: boolean): Promise<LatencyResult> {
   const name = newName(eofr ? 'lat-eofr' : 'lat');
-  const { endpoint } = await createStream(api, name);
+  const endpoint = await createActiveStream(api, name);
   const mkv = makeKvsMkv(LATENCY_FRAGMENTS + 1, START_US, eofr);
   const index = new Map(mkv.timecodes.map((tc, k) => [tc, k]));
   // The piece whose arrival ends fragment k.
@@ -408,17 +329,9 @@ async function ackLatency(s: Servers, api: KinesisVideoApi, eofr: boolean): Prom
     if (sentAt === undefined) return errors.push(`ACK of fragment ${k} before its end was sent`);
     (ack.ackType === FragmentAckType.RECEIVED ? out.received : out.persisted).push(at - sentAt);
   });
-  await putMediaWithNodeHttp(
-    {
-      endpoint,
-      streamName: name,
-      producerStartTimestamp: START_US,
-      region: s.region,
-      credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
-    },
-    source,
-    { onError: (e) => errors.push(e.message) },
-  );
+  await putMediaWithNodeHttp(putTarget(s, endpoint, name, START_US), source, {
+    onError: (e) => errors.push(e.message),
+  });
   const starts = mkv.fragmentStarts;
   for (let k = 0; k <= LATENCY_FRAGMENTS; k++) {
     const from = starts[k];
@@ -548,7 +461,7 @@ async function parseDataDir(dataDir: string, name: string, mkv: KvsMkv): Promise
 
 async function getMedia(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<void> {
   const name = newName('get');
-  await putMediaUpload(api, s, mkv, name);
+  await putMediaUpload(s, api, mkv, START_US, name);
   const all = concatPieces(mkv.pieces);
   const mb = all.length / 1e6;
   const rows = (['node', 'fetch', 'raw', 'memory', 'disk'] as const).filter(
@@ -585,69 +498,29 @@ async function getMedia(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<
       cpu[r].server.push((m.server * 100) / mb);
     }
   }
-  const viaGetMedia = rate.fetch;
-  const viaNodeHttp = rate.node;
-  const raw = rate.raw;
-  const memory = rate.memory;
-  const disk = rate.disk;
   const cpuOf = (r: (typeof rows)[number]) => ({
     'client CPU ms/100 MB': fmt(rangeOf(cpu[r].client, false)),
     'server CPU ms/100 MB': r === 'memory' || r === 'disk' ? '—' : fmt(rangeOf(cpu[r].server, false)),
   });
-  // Per-round ratios: the median, then the best and the range.
-  const pct = (xs: number[], base: number[]) => {
-    const rs = xs.map((x, i) => (100 * x) / base[i]);
-    if (rs.length === 0 || base.length === 0) return '—';
-    const sorted = [...rs].sort((a, b) => a - b);
-    return `${sorted[Math.floor((sorted.length - 1) / 2)].toFixed(0)}, best ${fmt(rangeOf(rs))}`;
-  };
   console.log(
     `\n3. GetMedia from EARLIEST to the last frame, ${mb.toFixed(1)} MB stored (${mkv.timecodes.length} fragments), ${ROUNDS} rounds; MB/s of the producer's MKV bytes`,
   );
-  const shown = (row: { key: (typeof rows)[number] }) => rows.includes(row.key);
-  const table = [
-    {
-      key: 'node' as const,
-      read: 'consumeGetMedia, body over nodeFetch (the Node default)',
-      'MB/s': fmt(rangeOf(viaNodeHttp)),
-      '% of memory parse: median, best': pct(viaNodeHttp, memory),
-      '% of data-dir parse: median, best': pct(viaNodeHttp, disk),
-      ...cpuOf('node'),
-    },
-    {
-      key: 'fetch' as const,
-      read: "consumeGetMedia, body over Node's fetch",
-      'MB/s': fmt(rangeOf(viaGetMedia)),
-      '% of memory parse: median, best': pct(viaGetMedia, memory),
-      '% of data-dir parse: median, best': pct(viaGetMedia, disk),
-      ...cpuOf('fetch'),
-    },
-    {
-      key: 'raw' as const,
-      read: 'fetch GetMedia body read raw, not parsed',
-      'MB/s': fmt(rangeOf(raw)),
-      '% of memory parse: median, best': pct(raw, memory),
-      '% of data-dir parse: median, best': pct(raw, disk),
-      ...cpuOf('raw'),
-    },
-    {
-      key: 'memory' as const,
-      read: 'baseline: readFragments, same MKV in memory',
-      'MB/s': fmt(rangeOf(memory)),
-      '% of memory parse: median, best': '100',
-      '% of data-dir parse: median, best': pct(memory, disk),
-      ...cpuOf('memory'),
-    },
-    {
-      key: 'disk' as const,
-      read: `baseline: data-dir fragments.log (${(logBytes / 1e6).toFixed(1)} MB) read + parsed`,
-      'MB/s': fmt(rangeOf(disk)),
-      '% of memory parse: median, best': pct(disk, memory),
-      '% of data-dir parse: median, best': '100',
-      ...cpuOf('disk'),
-    },
-  ];
-  printTable(table.filter(shown).map(({ key: _, ...row }) => row));
+  const names: Record<(typeof rows)[number], string> = {
+    node: 'consumeGetMedia, body over nodeFetch (the Node default)',
+    fetch: "consumeGetMedia, body over Node's fetch",
+    raw: 'fetch GetMedia body read raw, not parsed',
+    memory: 'baseline: readFragments, same MKV in memory',
+    disk: `baseline: data-dir fragments.log (${(logBytes / 1e6).toFixed(1)} MB) read + parsed`,
+  };
+  printTable(
+    rows.map((r) => ({
+      read: names[r],
+      'MB/s': fmt(rangeOf(rate[r])),
+      '% of memory parse: median, best': r === 'memory' ? '100' : medianRatio(rate[r], rate.memory),
+      '% of data-dir parse: median, best': r === 'disk' ? '100' : medianRatio(rate[r], rate.disk),
+      ...cpuOf(r),
+    })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 // KinesisVideoClient of @kvs-ts/kvs, a PutMedia-only upload of pre-made bytes as wire.bench.ts does it (the baseline), CPU of both
 // processes, ranges and the machine's load.
 import { loadavg } from 'node:os';
-import { type AwsCredentials, KinesisVideoApi } from '@kvs-ts/api';
+import { type AwsCredentials, type FetchLike, KinesisVideoApi } from '@kvs-ts/api';
 import { FragmentAckType, ServiceCallResult } from '@kvs-ts/core';
 import { KinesisVideoClient } from '@kvs-ts/kvs';
 import { putMediaWithNodeHttp } from '@kvs-ts/putmedia/node';
@@ -21,9 +21,10 @@ export function clientOf(s: Servers, storageSize?: number): KinesisVideoClient {
   });
 }
 
-export function apiOf(s: Servers): KinesisVideoApi {
+/** An API client for the servers' emulator; `mediaFetch` for its media bodies (e.g. nodeFetch()). */
+export function apiOf(s: Servers, mediaFetch?: FetchLike): KinesisVideoApi {
   const credentials: AwsCredentials = { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey };
-  return new KinesisVideoApi({ region: s.region, endpoint: s.url, credentials });
+  return new KinesisVideoApi({ region: s.region, endpoint: s.url, credentials, mediaFetch });
 }
 
 /** What every benchmark stream carries: one H.264 track, frames passed as they are, 30 fps. */

@@ -11,15 +11,9 @@ export class ByteWindow {
     this.end += buf.length;
   }
 
-  /** Copies bytes [from, to). */
+  /** Copies bytes [from, to) into one buffer. */
   slice(from: number, to: number): Buffer {
-    const parts: Buffer[] = [];
-    for (const { offset, buf } of this.chunks) {
-      const a = Math.max(from, offset);
-      const b = Math.min(to, offset + buf.length);
-      if (a < b) parts.push(buf.subarray(a - offset, b - offset));
-    }
-    return Buffer.concat(parts);
+    return Buffer.concat(this.views(from, to));
   }
 
   /**
