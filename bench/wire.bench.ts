@@ -13,28 +13,29 @@
 //    (the next cluster's first bytes, or an end-of-fragment tag) are handed to the transport, to
 //    when the client's AckParser delivers that fragment's RECEIVED and PERSISTED ACKs.
 // 3. GetMedia: consumeGetMedia (KinesisVideoApi.getMedia + FragmentAssembler) from EARLIEST to the
-//    last frame of the ~100 MB stream, its body over nodeFetch (node:http, the Node default) and
-//    over Node's fetch (and the fetch body read raw), beside reading the emulator's data-dir log from disk and parsing it (the stored
-//    bytes read directly), and beside parsing the same MKV from memory with readFragments.
+//    last frame of the ~100 MB stream, its body over nodeFetch (undici, the Node default) and
+//    over Node's fetch (and the fetch body read raw), beside reading the emulator's data-dir log
+//    and parsing it (the stored bytes read directly: whole, and streamed in 1 MiB reads), and
+//    beside parsing the same MKV from memory with readFragments. All these reads run in a reader
+//    process of their own (lib/wire-reader.ts).
 //
 // Beside each rate: the CPU time the client process and the servers' process spent meanwhile,
-// per 100 MB (on a shared 2-core machine wall time follows their sum).
+// per 100 MB (on a shared 2-core machine wall time follows their sum), and their main threads'
+// share (lib/threads.ts). WIRE_WARMUP untimed rounds (2) come first.
 //
 // Correctness is checked (every fragment PERSISTED, no error, every frame read back with the
 // right bytes count); speed never is. Sizes: WIRE_FRAGMENTS (default 200 two-second fragments,
 // ~100 MB), WIRE_ROUNDS (6), WIRE_LATENCY_FRAGMENTS (150 per case). WIRE_SERVER_CPU=n pins the
 // servers to CPU n (run this file under `taskset -c m` for the client); WIRE_VERBOSE=1 prints
-// every round's upload figures. Ratios are per round; their median is the figure to read.
+// every round's figures. Ratios are per round; their median is the figure to read.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiStreamService, type AwsCredentials, type KinesisVideoApi } from '@kvs-ts/api';
-import { nodeFetch } from '@kvs-ts/api/node';
 import { ContentStore } from '@kvs-ts/content-store';
 import { type FragmentAck, FragmentAckType, FrameFlags } from '@kvs-ts/core';
-import { consumeGetMedia, FragmentAssembler, type OpenGetMedia, readFragments } from '@kvs-ts/getmedia';
 import { type PutMediaSource, putStreamWith, signPutMedia } from '@kvs-ts/putmedia';
 import { putMediaWithNodeHttp } from '@kvs-ts/putmedia/node';
 import { KinesisVideoStream, StreamState, systemClock } from '@kvs-ts/stream';
@@ -62,11 +63,14 @@ import {
   quantile,
   type Servers,
   sleep,
+  startReader,
   startServers,
 } from './lib/wire';
 
 const FRAGMENTS = Number(process.env.WIRE_FRAGMENTS ?? 200);
 const ROUNDS = Number(process.env.WIRE_ROUNDS ?? 6);
+/** Untimed rounds first (WIRE_WARMUP): the servers' JIT took ~3 rounds of 100 MB to settle. */
+const WARMUP = Number(process.env.WIRE_WARMUP ?? 2);
 const LATENCY_FRAGMENTS = Number(process.env.WIRE_LATENCY_FRAGMENTS ?? 150);
 /** WIRE_ONLY=upload,latency,getmedia: run only these parts (e.g. to profile one). */
 const ONLY = new Set((process.env.WIRE_ONLY ?? 'upload,latency,getmedia').split(','));
@@ -88,6 +92,45 @@ function medianRatio(xs: number[], base: number[]): string {
   if (rs.length === 0 || base.length === 0) return '—';
   const sorted = [...rs].sort((a, b) => a - b);
   return `${sorted[Math.floor((sorted.length - 1) / 2)].toFixed(0)}, best ${fmt(rangeOf(rs))}`;
+}
+
+/** CPU per 100 MB per round: each process, and the share of its main thread (lib/threads.ts). */
+interface Cpu {
+  client: number[];
+  server: number[];
+  clientMain: number[];
+  serverMain: number[];
+}
+const newCpu = (): Cpu => ({ client: [], server: [], clientMain: [], serverMain: [] });
+
+function pushCpu(
+  cpu: Cpu,
+  m: { client: number; server: number; clientMain?: number; serverMain?: number },
+  mb: number,
+): void {
+  cpu.client.push((m.client * 100) / mb);
+  cpu.server.push((m.server * 100) / mb);
+  if (m.clientMain !== undefined) cpu.clientMain.push((m.clientMain * 100) / mb);
+  if (m.serverMain !== undefined) cpu.serverMain.push((m.serverMain * 100) / mb);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/** The table's CPU columns: lowest [range], then the main threads' medians. */
+function cpuColumns(cpu: Cpu, withServer: boolean): Record<string, string> {
+  const main = (xs: number[]) => (xs.length === 0 ? '—' : median(xs).toFixed(0));
+  return {
+    'client CPU ms/100 MB': fmt(rangeOf(cpu.client, false)),
+    'server CPU ms/100 MB': withServer ? fmt(rangeOf(cpu.server, false)) : '—',
+    'main threads, median: client / server': `${main(cpu.clientMain)} / ${withServer ? main(cpu.serverMain) : '—'}`,
+  };
+}
+
+/** Per-round figures on one line (WIRE_VERBOSE). */
+const rounds = (xs: number[]): string => xs.map((x) => Math.round(x)).join(' ');
+
+function cpuRounds(cpu: Cpu): string {
+  return `client ${rounds(cpu.client)} (main ${rounds(cpu.clientMain)}) | server ${rounds(cpu.server)} (main ${rounds(cpu.serverMain)})`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,19 +277,10 @@ async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<vo
   const mb = all.length / 1e6;
   const cases = (['plain', 'raw', 'put', 'whole'] as const).filter((c) => UPLOAD_CASES.includes(c));
   const rate: Record<(typeof cases)[number], number[]> = { plain: [], raw: [], put: [], whole: [] };
-  const cpu: Record<(typeof cases)[number], { client: number[]; server: number[] }> = {
-    plain: { client: [], server: [] },
-    raw: { client: [], server: [] },
-    put: { client: [], server: [] },
-    whole: { client: [], server: [] },
-  };
+  const cpu: Record<(typeof cases)[number], Cpu> = { plain: newCpu(), raw: newCpu(), put: newCpu(), whole: newCpu() };
   let wholeBytes = 0;
-  // Warm-up (JIT, sockets) on a tenth of the data, untimed.
-  await plainUpload(s.discardUrl, all.subarray(0, all.length / 10));
-  const warm = newName('warm');
-  await putMediaUpload(s, api, makeKvsMkv(Math.ceil(FRAGMENTS / 10), START_US), START_US, warm);
-  await deleteByName(api, warm);
-  for (let round = 0; round < ROUNDS; round++) {
+  // Warm-up rounds (JIT in both processes, sockets): every case, whole, untimed.
+  for (let round = -WARMUP; round < ROUNDS; round++) {
     for (const c of cases) {
       const name = newName(c);
       const r = await withCpu(s, async () => {
@@ -256,23 +290,17 @@ async function upload(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<vo
         return streamUpload(api, s, mkv.frames, name);
       });
       if (c !== 'plain') await deleteByName(api, name); // the emulator keeps fragments in memory: free them
+      if (round < 0) continue;
       if (c === 'whole') wholeBytes = r.value.sent;
       rate[c].push(r.value.sent / 1e6 / (r.value.elapsed / 1000));
       // CPU per 100 MB moved, so that the rows compare whatever the size.
-      cpu[c].client.push((r.client * 1e8) / r.value.sent);
-      cpu[c].server.push((r.server * 1e8) / r.value.sent);
+      pushCpu(cpu[c], r, r.value.sent / 1e6);
     }
   }
   if (process.env.WIRE_VERBOSE) {
-    for (const c of cases) {
-      const r = (xs: number[]) => xs.map((x) => Math.round(x)).join(' ');
-      console.log(`  ${c}: MB/s ${r(rate[c])} | client ${r(cpu[c].client)} | server ${r(cpu[c].server)}`);
-    }
+    for (const c of cases) console.log(`  ${c}: MB/s ${rounds(rate[c])} | ${cpuRounds(cpu[c])}`);
   }
-  const cpuOf = (c: (typeof cases)[number]) => ({
-    'client CPU ms/100 MB': fmt(rangeOf(cpu[c].client, false)),
-    'server CPU ms/100 MB': fmt(rangeOf(cpu[c].server, false)),
-  });
+  const cpuOf = (c: (typeof cases)[number]) => cpuColumns(cpu[c], true);
   console.log(
     `\n1. upload over 127.0.0.1, ${mb.toFixed(1)} MB of KVS MKV (${mkv.timecodes.length} fragments × 2 s, ${mkv.frames} frames), ${ROUNDS} rounds: best [range]`,
   );
@@ -373,137 +401,74 @@ function latencyRow(name: string, r: LatencyResult): Record<string, string> {
 // ---------------------------------------------------------------------------------------------
 // 3. GetMedia
 
-/** consumeGetMedia from EARLIEST until the last frame: ms, after checking every frame came back. */
-async function getMediaRead(api: KinesisVideoApi, name: string, mkv: KvsMkv, open?: OpenGetMedia): Promise<number> {
-  const abort = new AbortController();
-  let frames = 0;
-  let bytes = 0;
-  const started = performance.now();
-  for await (const f of consumeGetMedia(
-    open ??
-      ((start, signal) => api.getMedia({ streamName: name, startSelector: start }, { signal }).then((p) => p.body)),
-    { startSelectorType: 'EARLIEST' },
-    { signal: abort.signal },
-  )) {
-    for (const frame of f.frames) {
-      frames++;
-      bytes += frame.data.length;
-    }
-    if (frames >= mkv.frames) abort.abort();
-  }
-  const elapsed = performance.now() - started;
-  if (frames !== mkv.frames || bytes !== mkv.frameBytes)
-    throw new Error(`GetMedia: ${frames}/${mkv.frames} frames, ${bytes}/${mkv.frameBytes} bytes`);
-  return elapsed;
-}
-
-/**
- * The raw GetMedia body, not parsed: ms until `expect` bytes arrived. Without `expect`, reads
- * until the body has been quiet for 300 ms (GetMedia never ends by itself) and returns the size.
- */
-async function getMediaRaw(api: KinesisVideoApi, name: string, expect?: number): Promise<number> {
-  const abort = new AbortController();
-  const started = performance.now();
-  const payload = await api.getMedia(
-    { streamName: name, startSelector: { startSelectorType: 'EARLIEST' } },
-    { signal: abort.signal },
-  );
-  const reader = payload.body.getReader();
-  let got = 0;
-  while (expect === undefined || got < expect) {
-    const next = reader.read();
-    const r = expect === undefined ? await Promise.race([next, sleep(300).then(() => undefined)]) : await next;
-    if (r === undefined || r.done) break;
-    got += r.value.length;
-  }
-  const elapsed = performance.now() - started;
-  abort.abort();
-  await reader.cancel().catch(() => {});
-  return expect === undefined ? got : elapsed;
-}
-
-/** Baseline: readFragments over the same MKV bytes in memory, 64 KiB chunks. */
-async function parseFromMemory(all: Uint8Array, mkv: KvsMkv): Promise<number> {
-  const chunks: Uint8Array[] = [];
-  for (let off = 0; off < all.length; off += CHUNK) chunks.push(all.subarray(off, off + CHUNK));
-  let frames = 0;
-  const started = performance.now();
-  for await (const f of readFragments(chunks)) frames += f.frames.length;
-  const elapsed = performance.now() - started;
-  if (frames !== mkv.frames) throw new Error(`readFragments: ${frames} frames`);
-  return elapsed;
-}
-
-/** Baseline: the emulator's data-dir log read from disk (page cache) and its records' MKV parsed. */
-async function parseDataDir(dataDir: string, name: string, mkv: KvsMkv): Promise<{ elapsed: number; bytes: number }> {
-  const started = performance.now();
-  const log = await readFile(join(dataDir, 'streams', encodeURIComponent(name), 'fragments.log'));
-  let frames = 0;
-  const assembler = new FragmentAssembler({ fragment: (f) => (frames += f.frames.length) });
-  // Records: u32 JSON length, the JSON head, then header + tags + cluster (disk-store.ts).
-  for (let pos = 0; pos + 4 <= log.length; ) {
-    const jsonLen = log.readUInt32BE(pos);
-    const head = JSON.parse(log.toString('utf8', pos + 4, pos + 4 + jsonLen)) as {
-      headerLen: number;
-      tagsLen?: number;
-      clusterLen: number;
-    };
-    const start = pos + 4 + jsonLen;
-    const end = start + head.headerLen + (head.tagsLen ?? 0) + head.clusterLen;
-    for (let off = start; off < end; off += CHUNK) assembler.push(log.subarray(off, Math.min(end, off + CHUNK)));
-    pos = end;
-  }
-  assembler.end();
-  const elapsed = performance.now() - started;
-  if (frames !== mkv.frames) throw new Error(`data-dir log: ${frames} frames`);
-  return { elapsed, bytes: log.length };
-}
-
 async function getMedia(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<void> {
   const name = newName('get');
   await putMediaUpload(s, api, mkv, START_US, name);
-  const all = concatPieces(mkv.pieces);
-  const mb = all.length / 1e6;
-  const rows = (['node', 'fetch', 'raw', 'memory', 'disk'] as const).filter(
+  const mb = mkv.bytes / 1e6;
+  const rows = (['node', 'fetch', 'raw', 'memory', 'disk', 'stream'] as const).filter(
     (r) => !process.env.WIRE_GET_ROWS || process.env.WIRE_GET_ROWS.split(',').includes(r),
   );
-  // What KinesisVideoClient and `kvs get` use in Node: media bodies over node:http (nodeFetch).
-  const nodeApi = apiOf(s, nodeFetch());
-  const rate: Record<(typeof rows)[number], number[]> = { fetch: [], node: [], raw: [], memory: [], disk: [] };
-  const cpu: Record<(typeof rows)[number], { client: number[]; server: number[] }> = {
-    fetch: { client: [], server: [] },
-    node: { client: [], server: [] },
-    raw: { client: [], server: [] },
-    memory: { client: [], server: [] },
-    disk: { client: [], server: [] },
+  const rate: Record<(typeof rows)[number], number[]> = {
+    fetch: [],
+    node: [],
+    raw: [],
+    memory: [],
+    disk: [],
+    stream: [],
+  };
+  const cpu: Record<(typeof rows)[number], Cpu> = {
+    fetch: newCpu(),
+    node: newCpu(),
+    raw: newCpu(),
+    memory: newCpu(),
+    disk: newCpu(),
+    stream: newCpu(),
   };
   let logBytes = 0;
-  await getMediaRead(api, name, mkv); // warm-up
-  // The body's size (each fragment gets its MKV header and the service's tags): the raw read
-  // stops a little short of it, as MILLIS_BEHIND_NOW may be a digit shorter or longer later.
-  const bodySize = (await getMediaRaw(api, name)) - 4 * mkv.timecodes.length;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const r of rows) {
-      const m = await withCpu(s, async () => {
-        if (r === 'fetch') return getMediaRead(api, name, mkv);
-        if (r === 'node') return getMediaRead(nodeApi, name, mkv);
-        if (r === 'raw') return getMediaRaw(api, name, bodySize);
-        if (r === 'memory') return parseFromMemory(all, mkv);
-        const d = await parseDataDir(s.dataDir as string, name, mkv);
-        logBytes = d.bytes;
-        return d.elapsed;
-      });
-      rate[r].push(mb / (m.value / 1000));
-      cpu[r].client.push((m.client * 100) / mb);
-      cpu[r].server.push((m.server * 100) / mb);
-    }
-  }
-  const cpuOf = (r: (typeof rows)[number]) => ({
-    'client CPU ms/100 MB': fmt(rangeOf(cpu[r].client, false)),
-    'server CPU ms/100 MB': r === 'memory' || r === 'disk' ? '—' : fmt(rangeOf(cpu[r].server, false)),
+  // Every read, GetMedia and baselines alike, runs in one clean reader process (lib/wire-reader.ts).
+  const reader = await startReader({
+    url: s.url,
+    accessKeyId: s.accessKeyId,
+    secretAccessKey: s.secretAccessKey,
+    region: s.region,
+    dataDir: s.dataDir,
+    streamName: name,
+    fragments: mkv.timecodes.length,
+    startUs: START_US,
   });
+  try {
+    for (let round = -WARMUP; round < ROUNDS; round++) {
+      for (const r of rows) {
+        const server0 = await s.cpuSplit();
+        const m = await reader.read(r);
+        const server1 = await s.cpuSplit();
+        if (r === 'disk') logBytes = m.bytes;
+        if (round < 0) continue; // warm-up
+        rate[r].push(mb / (m.elapsed / 1000));
+        pushCpu(
+          cpu[r],
+          {
+            client: m.cpuUs / 1000,
+            clientMain: m.mainMs,
+            server: (server1.us - server0.us) / 1000,
+            serverMain:
+              server0.mainMs === undefined || server1.mainMs === undefined
+                ? undefined
+                : server1.mainMs - server0.mainMs,
+          },
+          mb,
+        );
+      }
+    }
+  } finally {
+    await reader.close();
+  }
+  if (process.env.WIRE_VERBOSE) {
+    for (const r of rows) console.log(`  ${r}: MB/s ${rounds(rate[r])} | ${cpuRounds(cpu[r])}`);
+  }
+  const cpuOf = (r: (typeof rows)[number]) => cpuColumns(cpu[r], r !== 'memory' && r !== 'disk' && r !== 'stream');
   console.log(
-    `\n3. GetMedia from EARLIEST to the last frame, ${mb.toFixed(1)} MB stored (${mkv.timecodes.length} fragments), ${ROUNDS} rounds; MB/s of the producer's MKV bytes`,
+    `\n3. GetMedia from EARLIEST to the last frame, ${mb.toFixed(1)} MB stored (${mkv.timecodes.length} fragments), ${ROUNDS} rounds, read in a process of their own; MB/s of the producer's MKV bytes`,
   );
   const names: Record<(typeof rows)[number], string> = {
     node: 'consumeGetMedia, body over nodeFetch (the Node default)',
@@ -511,6 +476,7 @@ async function getMedia(s: Servers, api: KinesisVideoApi, mkv: KvsMkv): Promise<
     raw: 'fetch GetMedia body read raw, not parsed',
     memory: 'baseline: readFragments, same MKV in memory',
     disk: `baseline: data-dir fragments.log (${(logBytes / 1e6).toFixed(1)} MB) read + parsed`,
+    stream: 'baseline: the same log streamed (1 MiB reads) + parsed',
   };
   printTable(
     rows.map((r) => ({

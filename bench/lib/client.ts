@@ -6,6 +6,7 @@ import { type AwsCredentials, type FetchLike, KinesisVideoApi } from '@kvs-ts/ap
 import { FragmentAckType, ServiceCallResult } from '@kvs-ts/core';
 import { KinesisVideoClient } from '@kvs-ts/kvs';
 import { putMediaWithNodeHttp } from '@kvs-ts/putmedia/node';
+import { mainThreadCpuMs } from './threads';
 import { FPS, FRAME_US, GOP, H264_TRACK, type KvsMkv, PieceSource, type Servers, sleep } from './wire';
 
 export { offlineStream, realtimeStream } from '@kvs-ts/kvs';
@@ -74,7 +75,7 @@ export async function putMediaUpload(
   const source = new PieceSource((ack) => {
     if (ack.ackType === FragmentAckType.PERSISTED) persisted++;
     if (ack.ackType === FragmentAckType.ERROR) errors.push(`ERROR ACK ${ack.result}`);
-  });
+  }, false);
   source.push(...mkv.pieces);
   source.close();
   const started = performance.now();
@@ -101,17 +102,30 @@ export function rangeOf(values: number[], higherIsBetter = true): Range {
 export const fmt = (r: Range, digits = 0): string =>
   `${r.best.toFixed(digits)} [${r.min.toFixed(digits)}–${r.max.toFixed(digits)}]`;
 
-/** Runs `fn`, returning its result with the CPU both processes spent meanwhile (ms). */
+/**
+ * Runs `fn`, returning its result with the CPU both processes spent meanwhile (ms), and how much
+ * of it their main threads spent (lib/threads.ts; undefined off Linux): the rest is V8's
+ * background threads (GC, compilation) and libuv's pool.
+ */
 export async function withCpu<T>(
   s: Servers,
   fn: () => Promise<T>,
-): Promise<{ value: T; client: number; server: number }> {
-  const server0 = await s.cpu();
+): Promise<{ value: T; client: number; server: number; clientMain?: number; serverMain?: number }> {
+  const server0 = await s.cpuSplit();
   const client0 = process.cpuUsage();
+  const main0 = mainThreadCpuMs();
   const value = await fn();
   const c = process.cpuUsage(client0);
-  const server = (await s.cpu()) - server0;
-  return { value, client: (c.user + c.system) / 1000, server: server / 1000 };
+  const main1 = mainThreadCpuMs();
+  const server1 = await s.cpuSplit();
+  return {
+    value,
+    client: (c.user + c.system) / 1000,
+    server: (server1.us - server0.us) / 1000,
+    clientMain: main0 === undefined || main1 === undefined ? undefined : main1 - main0,
+    serverMain:
+      server0.mainMs === undefined || server1.mainMs === undefined ? undefined : server1.mainMs - server0.mainMs,
+  };
 }
 
 /** The 1/5/15 min load averages, as uptime prints them. */

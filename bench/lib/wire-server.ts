@@ -3,11 +3,12 @@
 // 127.0.0.1 (options as JSON in argv[2]; persist delay 0, CREATING → ACTIVE at once), and a
 // discard server (node:http, reads each request body and drops it, then answers 200), the
 // baseline of a plain streaming upload. Prints one JSON line with both URLs; then answers "cpu"
-// on stdin with its CPU time, and closes when stdin ends.
+// on stdin with its CPU time (and its main thread's), and closes when stdin ends.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { startEmulator } from '@kvs-ts/emulator';
+import { mainThreadCpuMs } from './threads';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as { dataDir?: string; persistDelayMs?: number };
 const emulator = await startEmulator({
@@ -47,7 +48,7 @@ const input = createInterface({ input: process.stdin });
 input.on('line', (line) => {
   if (line === 'cpu') {
     const u = process.cpuUsage();
-    console.log(JSON.stringify({ cpuUs: u.user + u.system }));
+    console.log(JSON.stringify({ cpuUs: u.user + u.system, mainMs: mainThreadCpuMs() }));
   }
 });
 input.on('close', () => {

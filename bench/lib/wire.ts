@@ -1,7 +1,8 @@
 // Shared by the on-the-wire benchmarks (wire.bench.ts, emulator-capacity.bench.ts): a KVS MKV
 // stream made by @kvs-ts/mkv-writer (2 Mbps-ish, 30 fps, a key frame every 2 s, synthetic frame
 // bytes), a PutMediaSource over pre-made pieces that notes when each piece is handed to the
-// transport, the servers in a child process (lib/wire-server.ts), and percentiles.
+// transport, the servers and the GetMedia reader in child processes (lib/wire-server.ts,
+// lib/wire-reader.ts), and percentiles.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -162,7 +163,17 @@ export class PieceSource implements PutMediaSource {
   readonly ended: Promise<number>;
   private resolveEnded!: (result: number) => void;
 
-  constructor(private readonly onAck: (ack: FragmentAck, at: number) => void = () => {}) {
+  /** What pull returns: one object, reused, as a stream's getStreamData does. */
+  private readonly result: StreamData = { status: StatusCode.STATUS_SUCCESS, data: EMPTY };
+
+  /**
+   * `timed`: note `pulledAt` for every piece (the latency cases); off for the upload rates, where
+   * a clock read per frame would be the benchmark's cost counted as the transport's.
+   */
+  constructor(
+    private readonly onAck: (ack: FragmentAck, at: number) => void = () => {},
+    private readonly timed = true,
+  ) {
     this.ended = new Promise((resolve) => {
       this.resolveEnded = resolve;
     });
@@ -186,7 +197,7 @@ export class PieceSource implements PutMediaSource {
   pull(maxBytes: number): StreamData {
     if (this.head < this.pieces.length) {
       const piece = this.pieces[this.head];
-      if (this.offset === 0) this.pulledAt[this.head] = performance.now();
+      if (this.timed && this.offset === 0) this.pulledAt[this.head] = performance.now();
       const n = Math.min(maxBytes, piece.length - this.offset);
       const data = piece.subarray(this.offset, this.offset + n);
       this.offset += n;
@@ -195,12 +206,13 @@ export class PieceSource implements PutMediaSource {
         this.offset = 0;
       }
       this.pulledBytes += n;
-      return { status: StatusCode.STATUS_SUCCESS, data };
+      this.result.status = StatusCode.STATUS_SUCCESS;
+      this.result.data = data;
+      return this.result;
     }
-    return {
-      status: this.closed ? StatusCode.STATUS_END_OF_STREAM : StatusCode.STATUS_NO_MORE_DATA_AVAILABLE,
-      data: EMPTY,
-    };
+    this.result.status = this.closed ? StatusCode.STATUS_END_OF_STREAM : StatusCode.STATUS_NO_MORE_DATA_AVAILABLE;
+    this.result.data = EMPTY;
+    return this.result;
   }
 
   ack(ack: FragmentAck): number {
@@ -241,12 +253,51 @@ export interface Servers {
   dataDir?: string;
   /** The child's CPU time so far, µs (user + system). */
   cpu(): Promise<number>;
+  /** The same, with its main thread's share in ms (lib/threads.ts; undefined off Linux). */
+  cpuSplit(): Promise<{ us: number; mainMs?: number }>;
   close(): Promise<void>;
+}
+
+/**
+ * A child process running `script` (a TypeScript file beside this one, under tsx) that talks in
+ * lines: it prints one JSON line when ready, then answers each line it reads on stdin with one
+ * JSON line. Lines that are not JSON (e.g. --trace-gc output) go to stderr. Ends with stdin.
+ */
+async function jsonChild(script: string, arg: unknown, flags: string[] = [], pin?: string) {
+  const path = join(dirname(fileURLToPath(import.meta.url)), script);
+  const argv = [...flags, '--conditions=source', '--import', 'tsx', path, JSON.stringify(arg)];
+  const child: ChildProcess = pin
+    ? spawn('taskset', ['-c', pin, process.execPath, ...argv], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const pending: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
+  lines.on('line', (line) =>
+    line.startsWith('{') ? pending.shift()?.resolve(line) : process.stderr.write(`${line}\n`),
+  );
+  child.once('exit', (code) => {
+    for (const p of pending.splice(0)) p.reject(new Error(`${script} exited (${code})`));
+  });
+  const next = <T>(): Promise<T> =>
+    new Promise<string>((resolve, reject) => pending.push({ resolve, reject })).then((l) => JSON.parse(l) as T);
+  const hello = next<Record<string, unknown>>();
+  return {
+    hello: await hello,
+    ask<T>(line: string): Promise<T> {
+      const reply = next<T>();
+      child.stdin?.write(`${line}\n`);
+      return reply;
+    },
+    async close(): Promise<void> {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin?.end();
+      await exited;
+      lines.close();
+    },
+  };
 }
 
 /** Starts lib/wire-server.ts in a child process (its own core) with these emulator options. */
 export async function startServers(options: { dataDir?: string; persistDelayMs?: number } = {}): Promise<Servers> {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'wire-server.ts');
   // WIRE_SERVER_CPU_PROF=dir: a V8 CPU profile of the servers' process, written when it exits.
   const prof = process.env.WIRE_SERVER_CPU_PROF;
   const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
@@ -255,35 +306,44 @@ export async function startServers(options: { dataDir?: string; persistDelayMs?:
   // WIRE_SERVER_CPU=n: the servers' process is pinned to CPU n (taskset), so that client and
   // server each have a core of their own and GC threads do not migrate between them (pin the
   // benchmark itself with `taskset -c m`).
-  const pin = process.env.WIRE_SERVER_CPU;
-  const argv = [...flags, '--conditions=source', '--import', 'tsx', script, JSON.stringify(options)];
-  const child: ChildProcess = pin
-    ? spawn('taskset', ['-c', pin, process.execPath, ...argv], { stdio: ['pipe', 'pipe', 'inherit'] })
-    : spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const pending: Array<{ resolve: (line: string) => void; reject: (e: Error) => void }> = [];
-  // Only JSON lines answer: anything else (e.g. --trace-gc output) goes to stderr.
-  lines.on('line', (line) =>
-    line.startsWith('{') ? pending.shift()?.resolve(line) : process.stderr.write(`${line}\n`),
-  );
-  child.once('exit', (code) => {
-    for (const p of pending.splice(0)) p.reject(new Error(`wire-server exited (${code})`));
-  });
-  const next = (): Promise<string> => new Promise((resolve, reject) => pending.push({ resolve, reject }));
-  const hello = JSON.parse(await next()) as Omit<Servers, 'cpu' | 'close'>;
+  const child = await jsonChild('wire-server.ts', options, flags, process.env.WIRE_SERVER_CPU);
+  const hello = child.hello as unknown as Omit<Servers, 'cpu' | 'cpuSplit' | 'close'>;
+  const cpuSplit = async (): Promise<{ us: number; mainMs?: number }> => {
+    const r = await child.ask<{ cpuUs: number; mainMs?: number }>('cpu');
+    return { us: r.cpuUs, mainMs: r.mainMs };
+  };
   return {
     ...hello,
     async cpu() {
-      const reply = next();
-      child.stdin?.write('cpu\n');
-      return (JSON.parse(await reply) as { cpuUs: number }).cpuUs;
+      return (await cpuSplit()).us;
     },
-    async close() {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.stdin?.end();
-      await exited;
-      lines.close();
+    cpuSplit,
+    close: () => child.close(),
+  };
+}
+
+/** One read's figures from lib/wire-reader.ts: ms, bytes, and the reader's CPU (all threads µs, main thread ms). */
+export interface ReadResult {
+  elapsed: number;
+  bytes: number;
+  cpuUs: number;
+  mainMs?: number;
+}
+
+/**
+ * Starts lib/wire-reader.ts (the GetMedia benchmark's reads, in a clean process of their own)
+ * for `setup` (lib/wire-reader.ts, ReaderSetup). WIRE_READER_FLAGS: node flags for it.
+ */
+export async function startReader(setup: Record<string, unknown>) {
+  const flags = (process.env.WIRE_READER_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const child = await jsonChild('wire-reader.ts', setup, flags);
+  return {
+    async read(what: string): Promise<ReadResult> {
+      const r = await child.ask<ReadResult & { error?: string }>(what);
+      if (r.error !== undefined) throw new Error(`wire-reader ${what}: ${r.error}`);
+      return r;
     },
+    close: () => child.close(),
   };
 }
 
