@@ -499,8 +499,9 @@ try {
   const api = apiOf(servers);
   const diskApi = apiOf(diskServers);
   console.log(`servers in a child process (emulator: memory store, persist delay 0); data dir ${dataDir} for the rest`);
-  // GetMedia before the latency runs: after them (~500 MB of short-lived pieces) the client
-  // process read GetMedia at twice the CPU, whichever transport; the printed numbering stays.
+  // GetMedia before the latency runs (the printed numbering stays): when the reads still ran in
+  // this process, after the latency runs (~500 MB of short-lived pieces) they cost twice the CPU.
+  // They now run in a reader process of their own (lib/wire-reader.ts).
   const gc = (globalThis as { gc?: () => void }).gc;
   if (ONLY.has('upload')) await upload(servers, api, mkv);
   gc?.();
